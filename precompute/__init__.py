@@ -1,0 +1,1 @@
+"""Offline precompute: train, record activations, embed, write the cache the app serves."""

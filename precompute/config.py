@@ -1,0 +1,90 @@
+"""All precompute configuration, in one place: frozen dataclasses and the named profiles."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from gan_core.data import DEFAULT_MNIST_DIR, PROJECT_ROOT
+
+SHIPPED_MODELS_DIR = PROJECT_ROOT / "models"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 20
+    batch_size: int = 256
+    lr: float = 2e-4
+    beta1: float = 0.5
+    latent_dim: int = 128
+    width: int = 32
+    classifier_epochs: int = 4
+    classifier_lr: float = 1e-3
+    seed: int = 0
+
+    def __post_init__(self):
+        for name in ("epochs", "batch_size", "latent_dim", "width", "classifier_epochs"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+
+
+@dataclass(frozen=True)
+class RecordConfig:
+    n_generated: int = 4096
+    n_real: int = 4096
+    batch_size: int = 512
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.n_generated < 1 or self.n_real < 1:
+            raise ValueError(f"n_generated and n_real must be at least 1, got {self.n_generated}, {self.n_real}")
+        if self.n_real > 10000:
+            raise ValueError(f"n_real is at most 10000 (the test set), got {self.n_real}")
+
+
+@dataclass(frozen=True)
+class EmbedConfig:
+    methods: tuple = ("pca", "tsne", "umap")
+    pca_dims: int = 50
+    tsne_perplexity: float = 30.0
+    tsne_early_iter: int = 250
+    tsne_iter: int = 500
+    umap_neighbors: int = 15
+    umap_min_dist: float = 0.1
+    umap_epochs: int | None = None  # umap's own default (200 for large, 500 for small data)
+    knn_k: int = 10
+    seed: int = 0
+
+    def __post_init__(self):
+        unknown = set(self.methods) - {"pca", "tsne", "umap"}
+        if unknown:
+            raise ValueError(f"unknown embedding method(s) {sorted(unknown)}; valid: pca, tsne, umap")
+        if self.pca_dims < 2:
+            raise ValueError(f"pca_dims must be at least 2, got {self.pca_dims}")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    train: bool  # train from scratch, or use the shipped weights
+    train_cfg: TrainConfig = field(default_factory=TrainConfig)
+    record: RecordConfig = field(default_factory=RecordConfig)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    data_dir: Path = DEFAULT_MNIST_DIR
+    dataset: str = "mnist"
+    weights_dir: Path = SHIPPED_MODELS_DIR
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["data_dir"], out["weights_dir"] = str(self.data_dir), str(self.weights_dir)
+        out["embed"]["methods"] = list(self.embed.methods)
+        return out
+
+    def with_(self, **changes) -> "Profile":
+        return replace(self, **changes)
+
+
+PROFILES = {
+    "smoke": Profile("smoke", train=False, record=RecordConfig(n_generated=300, n_real=300)),
+    "demo": Profile("demo", train=False),
+    "full": Profile("full", train=True, record=RecordConfig(n_generated=10000, n_real=10000)),
+}
