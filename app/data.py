@@ -1,0 +1,195 @@
+"""Loading runs through gan_core.cache, and the memoized figure builder.
+
+Two caches, on purpose:
+- `_load_run` is an in-process lru_cache of the arrays (a few MB per run), keyed on the path
+  and the manifest's mtime so a rebuilt run is picked up without a restart;
+- `map_figure_dict` is a flask-caching memoize shared by every gunicorn worker. It keys on
+  `repr` of its arguments, so it only ever takes strings and ints (numpy arrays would collide).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from flask_caching import Cache as FlaskCache
+
+from gan_core.cache import MANIFEST, Cache, CacheError, CacheMissingError, find_runs, rebuild_command
+from gan_core.layers import display_label
+
+from . import figures
+
+log = logging.getLogger(__name__)
+flask_cache = FlaskCache()  # bound to the Flask server in create_app
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    layer: str
+    source: str
+    label: str  # e.g. "discriminator layer 2 · 64×7×7"
+
+    @property
+    def key(self) -> str:
+        return f"{self.layer}/{self.source}"
+
+
+GROUP_TITLES = {
+    ("generated", "generator"): "Generator: latent z → image",
+    ("generated", "discriminator"): "Discriminator on generated images",
+    ("real", "discriminator"): "Discriminator on real images",
+    ("joint", "discriminator"): "Discriminator on real + generated images together",
+}
+
+
+class Run:
+    """One validated run: manifest, per-sample arrays, and the lookups the views need."""
+
+    def __init__(self, cache: Cache):
+        self.cache = cache
+        self.name = cache.name
+        self.manifest = cache.manifest
+        self.samples = cache.samples()
+        self.class_names = [str(c) for c in self.manifest.get("dataset", {}).get("class_names", [])] \
+            or [str(c) for c in range(int(self.samples["label"].max()) + 1)]
+        created = str(self.manifest.get("run", {}).get("created", ""))
+        # changes whenever the run is rebuilt: part of image URLs and figure cache keys
+        self.version = hashlib.sha1(f"{self.name}|{created}|{len(self.samples['label'])}".encode()).hexdigest()[:10]
+        self.n = len(self.samples["label"])
+        self._neighbors: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+        self._positions: dict[str, np.ndarray] = {}
+
+    @property
+    def synthetic(self) -> bool:
+        return "synthetic" in str(self.manifest.get("run", {}).get("profile", ""))
+
+    def methods(self, epoch: int | None = None) -> list[str]:
+        """Projection methods with at least one map file at `epoch`, in first-seen manifest order."""
+        seen = []
+        for e in self.manifest["embeddings"]:
+            if e.get("epoch") == epoch and e.get("file") and e["method"] not in seen:
+                seen.append(e["method"])
+        return seen
+
+    def groups(self) -> tuple[list[tuple[str, list[MapSpec]]], list[str]]:
+        """Maps in network order, grouped into rows; plus notes on layers that have no map."""
+        mapped = {(e["layer"], e["source"]) for e in self.manifest["embeddings"] if e.get("file")}
+        groups: dict[tuple[str, str], list[MapSpec]] = {}
+        notes = []
+        for source in self.manifest["sources"]:
+            for layer in self.manifest["layers"]:
+                if source not in layer.get("sources", []):
+                    continue
+                if (layer["name"], source) not in mapped:
+                    reasons = {e.get("reason") for e in self.manifest["embeddings"]
+                               if e["layer"] == layer["name"] and e["source"] == source and e.get("reason")}
+                    notes.append(f"{layer['name']} ({source}): " + ("; ".join(sorted(reasons)) or "no map in this cache"))
+                    continue
+                family = "generator" if layer.get("model") == "generator" else "discriminator"
+                label = layer.get("label") or display_label(layer["name"], layer["shape"])
+                groups.setdefault((source, family), []).append(MapSpec(layer["name"], source, label))
+        titled = [(GROUP_TITLES.get(k, f"{k[1]} on {k[0]}"), v) for k, v in groups.items()]
+        return titled, sorted(set(notes))
+
+    def map_specs(self) -> dict[str, MapSpec]:
+        return {spec.key: spec for _, specs in self.groups()[0] for spec in specs}
+
+    def embedding(self, layer: str, source: str, method: str, epoch: int | None = None):
+        """(xy, ids) or None when this map has no such projection."""
+        try:
+            return self.cache.embedding(layer, source, method, epoch)
+        except KeyError:
+            return None
+
+    def neighbors(self, layer: str, source: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(rows, neighbour ids) of a map's k-NN file, or None when the cache has none."""
+        key = f"{layer}/{source}"
+        if key not in self._neighbors:
+            entry = next((e for e in self.manifest.get("neighbors", [])
+                          if e["layer"] == layer and e["source"] == source and e.get("file")), None)
+            self._neighbors[key] = None if entry is None else (self.cache.rows(source), self.cache.array(entry["file"]))
+        return self._neighbors[key]
+
+    def position(self, source: str, sample_id: int) -> int | None:
+        """Row of `sample_id` inside a source's maps (None if the source lacks it)."""
+        if source not in self._positions:
+            rows = self.cache.rows(source)
+            inverse = np.full(self.n, -1, dtype=np.int64)
+            inverse[rows] = np.arange(len(rows))
+            self._positions[source] = inverse
+        pos = int(self._positions[source][sample_id]) if self.valid_id(sample_id) else -1
+        return None if pos < 0 else pos
+
+    def color_values(self, color_by: str, ids: np.ndarray) -> np.ndarray | None:
+        if color_by == "confidence":
+            return self.samples["confidence"][ids]
+        if color_by == "d_score":
+            return self.samples["d_score"][ids]
+        if color_by == "source":
+            return self.samples["source"][ids].astype(np.float32)
+        return None
+
+    def valid_id(self, sample_id) -> bool:
+        return isinstance(sample_id, int) and not isinstance(sample_id, bool) and 0 <= sample_id < self.n
+
+
+class Atlas:
+    """All runs under one root (a run directory, or a folder of them)."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root).resolve()
+
+    def run_names(self) -> list[str]:
+        return list(find_runs(self.root))
+
+    def load(self, name: str | None = None) -> Run:
+        """The named run (default: the first); raises CacheError with the fix command."""
+        runs = find_runs(self.root)
+        if not runs:
+            if self.root.is_dir() and any(self.root.iterdir()) and not (self.root / MANIFEST).exists():
+                raise CacheMissingError(f"no run with a {MANIFEST} under {self.root}",
+                                        rebuild_command(self.root / "demo"))
+            raise CacheMissingError(f"no cache at {self.root}", rebuild_command(self.root))
+        path = runs.get(name) if name else next(iter(runs.values()))
+        if path is None:
+            raise KeyError(name)
+        stamp = (path / MANIFEST).stat().st_mtime_ns
+        return _load_run(str(path), stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_run(path: str, manifest_mtime_ns: int) -> Run:
+    log.info("loading run %s", path)
+    return Run(Cache(path))
+
+
+def map_figure_dict(root: str, run: str, version: str, layer: str, source: str, method: str,
+                    color_by: str, epoch: int, hidden: str) -> dict:
+    """A map's figure as a dict, without selection or pin; `epoch` -1 is the final model and
+    `hidden` a comma-joined list of hidden classes. Strings and ints only: see module doc."""
+    return _memoized_map_figure(root, run, version, layer, source, method, color_by, epoch, hidden)
+
+
+@flask_cache.memoize()
+def _memoized_map_figure(root, run, version, layer, source, method, color_by, epoch, hidden):
+    r = Atlas(root).load(run)
+    emb = r.embedding(layer, source, method, None if epoch < 0 else epoch)
+    if emb is None:
+        return figures.message_figure(f"no {method} map for {layer} ({source})").to_plotly_json()
+    xy, ids = emb
+    hidden_set = [int(h) for h in hidden.split(",") if h != ""]
+    fig = figures.map_figure(xy, ids, r.samples["label"][ids], r.class_names, color_by,
+                             r.color_values(color_by, ids), hidden_set,
+                             uirevision=f"{run}|{layer}|{source}|{method}|{epoch}")
+    return fig.to_plotly_json()
+
+
+def error_parts(exc: Exception) -> tuple[str, str]:
+    """(problem, fix command) for the error card, never a traceback."""
+    if isinstance(exc, CacheError):
+        return exc.problem, exc.fix
+    # anything else is a bug: the details go to the server log, never to the browser
+    return "the dashboard hit an internal error reading this run", "see the server log for details"

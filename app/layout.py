@@ -1,0 +1,151 @@
+"""Page structure. The outer layout is static; the page for a run is built by a callback from
+the URL (?run=NAME) so one served process can show several runs and each run is a link."""
+from __future__ import annotations
+
+from dash import dcc, html
+
+from . import ids
+from .data import Run
+from .figures import COLOR_MODES, class_color
+
+METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "scrollZoom": False,  # the page scrolls; zoom with the box tool or in the focus view
+    "modeBarButtonsToRemove": ["toImage", "autoScale2d", "resetScale2d"],
+    "doubleClick": "reset",
+}
+
+
+def outer_layout() -> html.Div:
+    return html.Div([dcc.Location(id=ids.URL, refresh=False), html.Div(id=ids.PAGE, className="page")])
+
+
+def error_card(problem: str, fix: str, title: str = "This cache cannot be shown") -> html.Div:
+    """What is wrong and the exact command that fixes it; never a traceback."""
+    return html.Div(className="error-card", children=[
+        html.H2(title),
+        html.P(problem, className="error-problem"),
+        html.P("Fix it with:"),
+        html.Pre(html.Code(fix), className="error-fix"),
+        html.P("then reload this page.", className="muted"),
+    ])
+
+
+def image_url(run: Run, sample_id: int, base: str = "/") -> str:
+    return f"{base}sample/{run.name}/{int(sample_id)}.png?v={run.version}"
+
+
+def header(run: Run, runs: list[str]) -> html.Header:
+    m = run.manifest
+    acc = m.get("metrics", {}).get("classifier_test_accuracy")
+    facts = [f"{m['samples'].get('n_generated', '?')} generated", f"{m['samples'].get('n_real', '?')} real",
+             f"dataset {m.get('dataset', {}).get('name', '?')}"]
+    if isinstance(acc, (int, float)) and acc > 0:
+        facts.append(f"classifier accuracy {acc:.1%}")
+    # always a Dropdown so the run callback has its `value`; disabled when there is nothing to pick
+    run_picker = dcc.Dropdown(id=ids.RUN, options=runs, value=run.name, clearable=False, searchable=False,
+                              disabled=len(runs) < 2, className="run-select")
+    badge = [html.Span("synthetic test data", className="badge badge-warn")] if run.synthetic else []
+    return html.Header(className="topbar", children=[
+        html.Div(className="brand", children=[html.Span("GAN Layer Atlas", className="brand-name")]),
+        html.Div(className="run-box", children=[html.Span("run", className="label"), run_picker, *badge]),
+        html.Div(" · ".join(facts), className="facts"),
+    ])
+
+
+def controls(run: Run, view: dict) -> html.Div:
+    methods = run.methods(view["epoch"])
+    class_options = [{"label": html.Span([html.Span(className="swatch", style={"background": class_color(i)}), name],
+                                         className="chip-label"), "value": i}
+                     for i, name in enumerate(run.class_names)]
+    return html.Div(className="controls", children=[
+        html.Div(className="control", children=[
+            html.Span("projection", className="label"),
+            dcc.RadioItems(id=ids.METHOD, value=view["method"], className="segmented", inline=True,
+                           options=[{"label": METHOD_LABELS.get(m, m.upper()), "value": m} for m in methods])]),
+        html.Div(className="control", children=[
+            html.Span("colour by", className="label"),
+            dcc.RadioItems(id=ids.COLOR, value=view["color"], className="segmented", inline=True,
+                           options=[{"label": v, "value": k} for k, v in COLOR_MODES.items()])]),
+        html.Div(className="control control-classes", children=[
+            html.Span("classes", className="label"),
+            dcc.Checklist(id=ids.CLASSES, value=view["classes"], options=class_options, inline=True,
+                          className="chips")]),
+    ])
+
+
+def map_card(spec, figure) -> html.Div:
+    layer_name, _, shape = spec.label.rpartition(" · ")
+    return html.Div(className="map-card", children=[
+        html.Div(className="map-head", children=[
+            html.Span(spec.layer, className="map-name"),
+            html.Span(shape, className="map-shape"),
+            html.Span(layer_name, className="map-desc"),
+            html.Button("⤢", id=ids.expand_id(spec.layer, spec.source), className="icon-btn", n_clicks=0,
+                        title=f"open {spec.layer} ({spec.source}) large")]),
+        html.Div(className="map-body", children=[
+            dcc.Graph(id=ids.map_id(spec.layer, spec.source), figure=figure, config=GRAPH_CONFIG,
+                      clear_on_unhover=True, className="atlas-graph map-graph", responsive=True),
+            dcc.Tooltip(id=ids.tip_id(spec.layer, spec.source), className="digit-tip", direction="right"),
+        ]),
+    ])
+
+
+def map_grid(run: Run, figures_by_key: dict) -> html.Div:
+    groups, notes = run.groups()
+    sections = [html.Section(className="map-row", children=[
+        html.H3(title, className="row-title"),
+        html.Div(className="row-maps", children=[map_card(s, figures_by_key[s.key]) for s in specs]),
+    ]) for title, specs in groups]
+    if notes:
+        sections.append(html.P("Not mapped: " + " · ".join(notes), className="muted notes"))
+    return html.Div(sections, className="maps")
+
+
+def side_panel() -> html.Aside:
+    return html.Aside(className="side", children=[
+        html.Div(className="card", children=[
+            html.Div(className="card-head", children=[
+                html.H3("Selection"),
+                html.Div(className="pager", children=[
+                    html.Button("‹", id=ids.GRID_PREV, n_clicks=0, className="icon-btn", title="previous page"),
+                    html.Button("›", id=ids.GRID_NEXT, n_clicks=0, className="icon-btn", title="next page")])]),
+            html.Div(id=ids.GRID, children=html.P(
+                "Box- or lasso-select points in any map; double-click the map to clear.", className="muted")),
+        ]),
+        html.Div(className="card", children=[
+            html.Div(className="card-head", children=[html.H3("Pinned sample")]),
+            html.Div(id=ids.PIN_PANEL, children=html.P("Click a point to pin it.", className="muted")),
+        ]),
+    ])
+
+
+def focus_modal() -> html.Div:
+    return html.Div(id=ids.FOCUS_MODAL, className="modal hidden", children=[
+        html.Div(className="modal-box", children=[
+            html.Div(className="modal-head", children=[
+                html.H3(id=ids.FOCUS_TITLE),
+                html.Button("×", id=ids.FOCUS_CLOSE, n_clicks=0, className="icon-btn", title="close")]),
+            html.Div(className="map-body focus-body", children=[
+                dcc.Graph(id=ids.FOCUS_GRAPH, config=GRAPH_CONFIG, clear_on_unhover=True,
+                          className="atlas-graph focus-graph", responsive=True),
+                dcc.Tooltip(id=ids.FOCUS_TIP, className="digit-tip", direction="right")]),
+        ]),
+    ])
+
+
+def page(run: Run, runs: list[str], view: dict, figures_by_key: dict, meta: dict) -> list:
+    return [
+        dcc.Store(id=ids.VIEW, data=view),
+        dcc.Store(id=ids.META, data=meta),
+        dcc.Store(id=ids.SELECTION, data=None),
+        dcc.Store(id=ids.PINNED, data=None),
+        dcc.Store(id=ids.HOVER, data=None),
+        dcc.Store(id=ids.FOCUS, data=None),
+        dcc.Store(id=ids.GRID_PAGE, data=0),
+        header(run, runs),
+        controls(run, view),
+        html.Main(className="content", children=[map_grid(run, figures_by_key), side_panel()]),
+        focus_modal(),
+    ]

@@ -1,0 +1,92 @@
+/* Client-side hover for the GAN Layer Atlas: tooltip with the digit, and a ring marking the
+ * hovered sample in every other map. Runs in the browser so hovering costs no server round
+ * trip; only the PNG itself is fetched (and then cached by the browser). */
+(function () {
+  "use strict";
+
+  function graphDiv(el) {
+    if (!el) return null;
+    return el.classList.contains("js-plotly-plot") ? el : el.querySelector(".js-plotly-plot");
+  }
+
+  // sample id -> [x, y] for one rendered figure, rebuilt only when Plotly swaps in new data
+  function pointIndex(gd) {
+    var full = gd._fullData;
+    if (!full) return null;
+    if (gd.__atlasIndexFor === full) return gd.__atlasIndex;
+    var index = new Map();
+    full.forEach(function (trace) {
+      if (trace.name === "pinned" || trace.visible !== true || !trace.customdata) return;
+      var xs = trace.x, ys = trace.y, ids = trace.customdata;
+      for (var i = 0; i < ids.length; i++) index.set(ids[i], [xs[i], ys[i]]);
+    });
+    gd.__atlasIndexFor = full;
+    gd.__atlasIndex = index;
+    return index;
+  }
+
+  function placeRing(gd, sampleId) {
+    var ring = gd.querySelector(":scope > .hover-ring");
+    var layout = gd._fullLayout;
+    var index = sampleId === null ? null : pointIndex(gd);
+    var xy = index ? index.get(sampleId) : null;
+    if (!xy || !layout || !layout.xaxis || !layout.xaxis.l2p) {
+      if (ring) ring.style.display = "none";
+      return;
+    }
+    var xa = layout.xaxis, ya = layout.yaxis;
+    var px = xa._offset + xa.l2p(xy[0]), py = ya._offset + ya.l2p(xy[1]);
+    var inside = px >= xa._offset && px <= xa._offset + xa._length && py >= ya._offset && py <= ya._offset + ya._length;
+    if (!ring) {
+      ring = document.createElement("div");
+      ring.className = "hover-ring";
+      gd.appendChild(ring);
+    }
+    ring.style.left = px + "px";
+    ring.style.top = py + "px";
+    ring.style.display = inside ? "block" : "none";
+  }
+
+  function line(text) {
+    return {type: "Div", namespace: "dash_html_components", props: {children: text}};
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    atlas: {
+      tooltip: function (hoverData, meta) {
+        var nu = window.dash_clientside.no_update;
+        var pt = hoverData && hoverData.points && hoverData.points[0];
+        var id = pt ? pt.customdata : null;
+        if (!pt || !meta || typeof id !== "number" || id < 0 || id >= meta.labels.length) {
+          return [false, nu, nu];
+        }
+        var real = meta.source[id] === 1;
+        var img = {type: "Img", namespace: "dash_html_components", props: {
+          src: meta.base + id + ".png?v=" + meta.v, width: 112, height: 112, className: "tip-img",
+          alt: "sample " + id}};
+        var text = {type: "Div", namespace: "dash_html_components", props: {className: "tip-text", children: [
+          {type: "Strong", namespace: "dash_html_components",
+           props: {children: (real ? "real " : "generated ") + meta.class_names[meta.labels[id]]}},
+          line("#" + id + (real ? " · true label" : " · classifier's call")),
+          line("confidence " + Number(meta.conf[id]).toFixed(2)),
+          line("D score " + Number(meta.dscore[id]).toFixed(2))]}};
+        return [true, pt.bbox, [img, text]];
+      },
+
+      mark: function () {
+        var cc = window.dash_clientside.callback_context;
+        var trig = cc && cc.triggered && cc.triggered[0];
+        if (!trig) return window.dash_clientside.no_update;
+        var value = trig.value;
+        var source = trig.prop_id.slice(0, trig.prop_id.lastIndexOf("."));
+        var pt = value && value.points && value.points[0];
+        var id = pt && typeof pt.customdata === "number" ? pt.customdata : null;
+        document.querySelectorAll(".atlas-graph").forEach(function (el) {
+          var gd = graphDiv(el);
+          if (gd) placeRing(gd, el.id === source ? null : id);
+        });
+        return id;
+      }
+    }
+  });
+})();
