@@ -10,13 +10,13 @@ import logging
 from urllib.parse import parse_qs, urlencode
 
 import numpy as np
-from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ctx, get_relative_path, no_update
+from dash import ClientsideFunction, Input, Output, Patch, State, ctx, get_relative_path, no_update
 
 from gan_core.cache import CacheError
 
 from . import ids, layout, panels
-from .data import Atlas, Run, error_parts, map_figure_dict
-from .figures import COLOR_MODES, map_figure, pin_trace, selected_positions
+from .data import Atlas, Run, atlas_figure_dict, error_parts
+from .figures import COLOR_MODES, Panel, class_of_trace, map_figure, pin_trace, selected_positions, stride
 
 log = logging.getLogger(__name__)
 _STATE: dict = {}
@@ -47,25 +47,22 @@ def _selection_ids(selection) -> np.ndarray | None:
     return np.asarray(selection["ids"], dtype=np.int64)
 
 
-def _epoch(view) -> int:
-    return -1 if view.get("epoch") is None else int(view["epoch"])
-
-
-def _hidden(run: Run, classes) -> str:
-    shown = set(classes or [])
-    return ",".join(str(c) for c in range(len(run.class_names)) if c not in shown)
+def _hidden_list(run: Run, hidden) -> list[int]:
+    return sorted({h for h in hidden if isinstance(h, int) and 0 <= h < len(run.class_names)}) \
+        if isinstance(hidden, list) else []
 
 
 def default_view(run: Run) -> dict:
     methods = run.methods(None)
     method = next((m for m in PREFERRED_METHODS if m in methods), methods[0] if methods else "pca")
-    return {"run": run.name, "method": method, "color": "class", "epoch": None,
-            "classes": list(range(len(run.class_names)))}
+    return {"run": run.name, "method": method, "color": "class", "epoch": None}
 
 
-def _pin_point(run: Run, layer: str, source: str, view: dict, pinned) -> tuple | None:
+def _pin_point(run: Run, key: str, view: dict, pinned) -> tuple | None:
+    """(id, x, y) of the pinned sample in map `key`, or None when that map lacks it."""
     if not isinstance(pinned, dict) or not run.valid_id(pinned.get("id")):
         return None
+    layer, _, source = key.partition("/")
     pos = run.position(source, pinned["id"])
     emb = run.embedding(layer, source, view["method"], view.get("epoch"))
     if pos is None or emb is None:
@@ -73,16 +70,18 @@ def _pin_point(run: Run, layer: str, source: str, view: dict, pinned) -> tuple |
     return pinned["id"], float(emb[0][pos, 0]), float(emb[0][pos, 1])
 
 
-def build_map(run: Run, layer: str, source: str, view: dict, selection=None, pinned=None) -> dict:
-    """A small-multiple figure: the memoized base plus this user's selection and pin."""
-    fig = map_figure_dict(str(_STATE["atlas"].root), run.name, run.version, layer, source, view["method"],
-                          view["color"], _epoch(view), _hidden(run, view.get("classes")))
-    data = [dict(trace) for trace in fig.get("data", [])]
-    sel = _selection_ids(selection)
-    for trace in data[:len(run.class_names)]:
-        trace["selectedpoints"] = selected_positions(trace.get("customdata", []), sel)
-    if len(data) > len(run.class_names):
-        data[-1] = pin_trace(_pin_point(run, layer, source, view, pinned)).to_plotly_json()
+def build_atlas(run: Run, view: dict, selection=None, pinned=None, hidden=None) -> dict:
+    """The small multiples: the memoized base figure plus this user's selection and pin."""
+    epoch = -1 if view.get("epoch") is None else int(view["epoch"])
+    hidden_key = ",".join(map(str, _hidden_list(run, hidden)))
+    fig = atlas_figure_dict(str(_STATE["atlas"].root), run.name, run.version, view["method"], view["color"],
+                            epoch, hidden_key)
+    data, n, sel = [dict(t) for t in fig["data"]], len(run.class_names), _selection_ids(selection)
+    for p, key in enumerate(run.map_specs()):
+        for c in range(n):
+            trace = data[p * stride(n) + c]
+            trace["selectedpoints"] = selected_positions(trace.get("customdata", []), sel)
+        data[p * stride(n) + n] = pin_trace(_pin_point(run, key, view, pinned), p).to_plotly_json()
     return {**fig, "data": data}
 
 
@@ -95,110 +94,114 @@ def render_page(search):
         runs = atlas.run_names()
         return layout.error_card(f"there is no run called {name!r} under {atlas.root}",
                                  "open " + " or ".join(f"?run={r}" for r in runs), title="Unknown run")
-    except Exception as exc:  # noqa: BLE001 - the card must replace any failure, details go to the log
+    except Exception as exc:  # noqa: BLE001 - the card replaces any failure; details go to the log
         if not isinstance(exc, CacheError):
             log.exception("loading run %r failed", name)
         return layout.error_card(*error_parts(exc))
     view = default_view(run)
-    figs = {spec.key: build_map(run, spec.layer, spec.source, view) for spec in run.map_specs().values()}
     s = run.samples
     meta = {"run": run.name, "v": run.version, "base": get_relative_path(f"/sample/{run.name}/"),
             "class_names": run.class_names, "labels": s["label"].tolist(), "source": s["source"].tolist(),
             "conf": np.round(s["confidence"].astype(float), 3).tolist(),
-            "dscore": np.round(s["d_score"].astype(float), 3).tolist()}
-    return layout.page(run, atlas.run_names(), view, figs, meta)
+            "dscore": np.round(s["d_score"].astype(float), 3).tolist(),
+            "n_classes": len(run.class_names), "panels": list(run.map_specs())}
+    return layout.page(run, atlas.run_names(), view, build_atlas(run, view), meta)
 
 
 def choose_run(value):
     return "?" + urlencode({"run": value}) if isinstance(value, str) and value else no_update
 
 
-def update_view(method, color, classes, view):
+def update_view(method, color, view):
     run = _view_run(view)
     if run is None or method not in run.methods(view.get("epoch")) or color not in COLOR_MODES:
         return no_update
-    if not isinstance(classes, list) or not all(isinstance(c, int) and 0 <= c < len(run.class_names) for c in classes):
-        return no_update
-    new = {**view, "method": method, "color": color, "classes": sorted(set(classes))}
+    new = {**view, "method": method, "color": color}
     return new if new != view else no_update
 
 
-def render_maps(view, selection, pinned):
+def render_atlas(view, selection, pinned, hidden):
     run = _view_run(view)
-    outputs = ctx.outputs_list
-    if run is None or not isinstance(outputs, list) or not outputs:
+    if run is None or not isinstance(view, dict):
         return no_update
-    specs = [(o["id"]["layer"], o["id"]["source"]) for o in outputs]
-    if ids.VIEW in {t["prop_id"].split(".")[0] for t in ctx.triggered}:
-        return [build_map(run, layer, source, view, selection, pinned) for layer, source in specs]
-    return [_patch_map(run, layer, source, view, selection, pinned) for layer, source in specs]
-
-
-def _patch_map(run: Run, layer: str, source: str, view: dict, selection, pinned) -> Patch:
-    """Only the selection and the pin change: send indices, not the whole figure again."""
-    full = build_map(run, layer, source, view, selection, pinned)
-    patch = Patch()
-    for i, trace in enumerate(full["data"][:len(run.class_names)]):
-        patch["data"][i]["selectedpoints"] = trace["selectedpoints"]
-    if len(full["data"]) > len(run.class_names):
-        patch["data"][len(run.class_names)] = full["data"][-1]
-    origin = selection.get("origin") if isinstance(selection, dict) else None
-    if origin != f"{layer}/{source}":
-        patch["layout"]["selections"] = []  # drop a stale box drawn in another map
+    triggers = {t["prop_id"].split(".")[0] for t in ctx.triggered}
+    full = build_atlas(run, view, selection, pinned, hidden)
+    if ids.VIEW in triggers:
+        return full
+    # only selection, pin or legend changed: send those attributes, not 1 MB of points again
+    patch, n, hidden_set = Patch(), len(run.class_names), set(_hidden_list(run, hidden))
+    for t, trace in enumerate(full["data"]):
+        c = class_of_trace(t, n, len(run.map_specs()))
+        if c is None:
+            patch["data"][t] = trace  # a pin marker
+            continue
+        patch["data"][t]["visible"] = "legendonly" if c in hidden_set else True
+        if "selectedpoints" in trace:
+            patch["data"][t]["selectedpoints"] = trace["selectedpoints"]
     return patch
 
 
-def _trigger_origin(focus) -> tuple[str, str] | None:
-    tid = ctx.triggered_id
-    if isinstance(tid, dict) and tid.get("type") == ids.MAP:
-        return tid.get("layer"), tid.get("source")
-    if tid == ids.FOCUS_GRAPH and isinstance(focus, dict):
-        return focus.get("layer"), focus.get("source")
+def _origin(run: Run, focus, points) -> str | None:
+    """The "layer/source" key of the map an event came from."""
+    if ctx.triggered_id == ids.FOCUS_GRAPH:
+        return f"{focus.get('layer')}/{focus.get('source')}" if isinstance(focus, dict) else None
+    keys = list(run.map_specs())
+    curve = points[0].get("curveNumber") if points and isinstance(points[0], dict) else None
+    if ctx.triggered_id == ids.ATLAS and isinstance(curve, int) and 0 <= curve < len(keys) * stride(len(run.class_names)):
+        return keys[curve // stride(len(run.class_names))]
     return None
 
 
-def select(map_selected, focus_selected, focus, selection, view):
-    run, origin = _view_run(view), _trigger_origin(focus)
-    if run is None or origin is None or not ctx.triggered:
+def _points(value) -> list | None:
+    points = value.get("points") if isinstance(value, dict) else None
+    return points if isinstance(points, list) else None
+
+
+def select(atlas_selected, focus_selected, focus, selection, view):
+    run = _view_run(view)
+    if run is None or not ctx.triggered or ctx.triggered_id not in (ids.ATLAS, ids.FOCUS_GRAPH):
         return no_update
     value = ctx.triggered[0].get("value")
     if value is None:  # double-click deselect
         return None if selection is not None else no_update
-    points = value.get("points") if isinstance(value, dict) else None
-    if not isinstance(points, list):
+    points = _points(value)
+    if points is None:
         return no_update
     chosen = sorted({p["customdata"] for p in points if isinstance(p, dict) and run.valid_id(p.get("customdata"))})
-    return {"ids": chosen, "origin": f"{origin[0]}/{origin[1]}"}
+    return {"ids": chosen, "origin": _origin(run, focus, points) or "?"}
 
 
-def pin(map_clicks, focus_click, focus, pinned, view):
-    run, origin = _view_run(view), _trigger_origin(focus)
-    value = ctx.triggered[0].get("value") if ctx.triggered else None
-    points = value.get("points") if isinstance(value, dict) else None
-    if run is None or origin is None or not points or not isinstance(points[0], dict):
+def pin(atlas_click, focus_click, focus, pinned, view):
+    run = _view_run(view)
+    points = _points(ctx.triggered[0].get("value")) if ctx.triggered else None
+    if run is None or not points or not isinstance(points[0], dict):
         return no_update
-    sample_id = points[0].get("customdata")
-    if not run.valid_id(sample_id):
+    sample_id, origin = points[0].get("customdata"), _origin(run, focus, points)
+    if not run.valid_id(sample_id) or origin is None:
         return no_update
     if isinstance(pinned, dict) and pinned.get("id") == sample_id:
         return None  # clicking the pinned sample again unpins it
-    return {"id": sample_id, "layer": origin[0], "source": origin[1]}
+    layer, _, source = origin.partition("/")
+    return {"id": sample_id, "layer": layer, "source": source}
 
 
-def legend_to_classes(restyle, classes, view):
-    """The focus view's legend (click hides, double-click isolates) drives the class filter."""
+def legend(atlas_restyle, focus_restyle, hidden, view):
+    """Legend clicks (hide) and double-clicks (isolate), in the atlas or the focus view."""
     run = _view_run(view)
+    restyle = ctx.triggered[0].get("value") if ctx.triggered else None
     if run is None or not isinstance(restyle, list) or len(restyle) != 2 or not isinstance(restyle[0], dict):
         return no_update
     visible, indices = restyle[0].get("visible"), restyle[1]
     if visible is None or not isinstance(indices, list):
         return no_update
-    shown = set(classes or [])
-    for k, idx in enumerate(indices):
-        flag = visible[k % len(visible)] if isinstance(visible, list) else visible
-        if isinstance(idx, int) and 0 <= idx < len(run.class_names):
-            (shown.add if flag is True else shown.discard)(idx)
-    return sorted(shown) if sorted(shown) != sorted(classes or []) else no_update
+    n_panels = len(run.map_specs()) if ctx.triggered_id == ids.ATLAS else 1
+    new = set(_hidden_list(run, hidden))
+    for k, t in enumerate(indices):
+        flag = visible[k % len(visible)] if isinstance(visible, list) and visible else visible
+        c = class_of_trace(t, len(run.class_names), n_panels) if isinstance(t, int) else None
+        if c is not None:
+            (new.discard if flag is True else new.add)(c)
+    return sorted(new) if sorted(new) != _hidden_list(run, hidden) else no_update
 
 
 def turn_page(prev_clicks, next_clicks, selection, page):
@@ -207,8 +210,7 @@ def turn_page(prev_clicks, next_clicks, selection, page):
         return max(0, page - 1)
     if ctx.triggered_id == ids.GRID_NEXT:
         n = len(selection["ids"]) if isinstance(selection, dict) and isinstance(selection.get("ids"), list) else 0
-        last = max(0, (n - 1) // panels.page_size())
-        return min(last, page + 1)
+        return min(max(0, (n - 1) // panels.page_size()), page + 1)
     return 0  # a new selection starts on page one
 
 
@@ -219,24 +221,23 @@ def render_grid(selection, page, view):
 
 def render_pin(pinned, view):
     run = _view_run(view)
-    if run is None:
-        return no_update
-    if pinned is not None and not (isinstance(pinned, dict) and run.valid_id(pinned.get("id"))):
+    if run is None or (pinned is not None and not (isinstance(pinned, dict) and run.valid_id(pinned.get("id")))):
         return no_update
     return panels.pin_panel(run, pinned, view)
 
 
-def open_focus(expand_clicks, close_clicks):
-    tid = ctx.triggered_id
-    if tid == ids.FOCUS_CLOSE:
-        return None
-    value = ctx.triggered[0].get("value") if ctx.triggered else None
-    if isinstance(tid, dict) and tid.get("type") == ids.EXPAND and value:
-        return {"layer": tid["layer"], "source": tid["source"]}
-    return no_update
+def open_focus(pick, close_clicks, view):
+    """The focus view opens on a map picked in the menu; closing also resets the menu."""
+    run = _view_run(view)
+    if ctx.triggered_id == ids.FOCUS_CLOSE:
+        return None, None
+    if run is None or not isinstance(pick, str) or pick not in run.map_specs():
+        return no_update, no_update
+    layer, _, source = pick.partition("/")
+    return {"layer": layer, "source": source}, no_update
 
 
-def render_focus(focus, view, selection, pinned):
+def render_focus(focus, view, selection, pinned, hidden):
     run = _view_run(view)
     if run is None:
         return no_update, no_update, no_update
@@ -247,53 +248,45 @@ def render_focus(focus, view, selection, pinned):
     if emb is None:
         return no_update, no_update, no_update
     xy, rows = emb
-    hidden = [int(h) for h in _hidden(run, view.get("classes")).split(",") if h]
-    fig = map_figure(xy, rows, run.samples["label"][rows], run.class_names, view["color"],
-                     run.color_values(view["color"], rows), hidden, _selection_ids(selection),
-                     _pin_point(run, spec.layer, spec.source, view, pinned),
-                     uirevision=f"focus|{spec.key}|{view['method']}", large=True)
+    panel = Panel(spec.key, spec.layer, spec.label, xy, rows, run.samples["label"][rows],
+                  run.color_values(view["color"], rows))
+    fig = map_figure(panel, run.class_names, view["color"], _hidden_list(run, hidden), _selection_ids(selection),
+                     _pin_point(run, spec.key, view, pinned), uirevision=f"focus|{spec.key}|{view['method']}")
     return fig, f"{spec.layer} ({spec.source}) · {spec.label}", "modal"
 
 
 def register(app) -> None:
-    cb, maps = app.callback, {"type": ids.MAP, "layer": ALL, "source": ALL}
+    cb = app.callback
     cb(Output(ids.PAGE, "children"), Input(ids.URL, "search"))(render_page)
     cb(Output(ids.URL, "search"), Input(ids.RUN, "value"), prevent_initial_call=True)(choose_run)
-    cb(Output(ids.VIEW, "data"), Input(ids.METHOD, "value"), Input(ids.COLOR, "value"),
-       Input(ids.CLASSES, "value"), State(ids.VIEW, "data"), prevent_initial_call=True)(update_view)
-    cb(Output(maps, "figure"), Input(ids.VIEW, "data"), Input(ids.SELECTION, "data"), Input(ids.PINNED, "data"),
-       prevent_initial_call=True)(render_maps)
-    cb(Output(ids.SELECTION, "data"), Input(maps, "selectedData"), Input(ids.FOCUS_GRAPH, "selectedData"),
+    cb(Output(ids.VIEW, "data"), Input(ids.METHOD, "value"), Input(ids.COLOR, "value"), State(ids.VIEW, "data"),
+       prevent_initial_call=True)(update_view)
+    cb(Output(ids.ATLAS, "figure"), Input(ids.VIEW, "data"), Input(ids.SELECTION, "data"),
+       Input(ids.PINNED, "data"), Input(ids.HIDDEN, "data"), prevent_initial_call=True)(render_atlas)
+    cb(Output(ids.SELECTION, "data"), Input(ids.ATLAS, "selectedData"), Input(ids.FOCUS_GRAPH, "selectedData"),
        State(ids.FOCUS, "data"), State(ids.SELECTION, "data"), State(ids.VIEW, "data"),
        prevent_initial_call=True)(select)
-    cb(Output(ids.PINNED, "data"), Input(maps, "clickData"), Input(ids.FOCUS_GRAPH, "clickData"),
+    cb(Output(ids.PINNED, "data"), Input(ids.ATLAS, "clickData"), Input(ids.FOCUS_GRAPH, "clickData"),
        State(ids.FOCUS, "data"), State(ids.PINNED, "data"), State(ids.VIEW, "data"),
        prevent_initial_call=True)(pin)
-    cb(Output(ids.CLASSES, "value"), Input(ids.FOCUS_GRAPH, "restyleData"), State(ids.CLASSES, "value"),
-       State(ids.VIEW, "data"), prevent_initial_call=True)(legend_to_classes)
+    cb(Output(ids.HIDDEN, "data"), Input(ids.ATLAS, "restyleData"), Input(ids.FOCUS_GRAPH, "restyleData"),
+       State(ids.HIDDEN, "data"), State(ids.VIEW, "data"), prevent_initial_call=True)(legend)
     cb(Output(ids.GRID_PAGE, "data"), Input(ids.GRID_PREV, "n_clicks"), Input(ids.GRID_NEXT, "n_clicks"),
        Input(ids.SELECTION, "data"), State(ids.GRID_PAGE, "data"), prevent_initial_call=True)(turn_page)
     cb(Output(ids.GRID, "children"), Input(ids.SELECTION, "data"), Input(ids.GRID_PAGE, "data"),
        State(ids.VIEW, "data"), prevent_initial_call=True)(render_grid)
     cb(Output(ids.PIN_PANEL, "children"), Input(ids.PINNED, "data"), Input(ids.VIEW, "data"),
        prevent_initial_call=True)(render_pin)
-    cb(Output(ids.FOCUS, "data"), Input({"type": ids.EXPAND, "layer": ALL, "source": ALL}, "n_clicks"),
-       Input(ids.FOCUS_CLOSE, "n_clicks"), prevent_initial_call=True)(open_focus)
+    cb(Output(ids.FOCUS, "data"), Output(ids.FOCUS_PICK, "value"), Input(ids.FOCUS_PICK, "value"),
+       Input(ids.FOCUS_CLOSE, "n_clicks"), State(ids.VIEW, "data"), prevent_initial_call=True)(open_focus)
     cb(Output(ids.FOCUS_GRAPH, "figure"), Output(ids.FOCUS_TITLE, "children"), Output(ids.FOCUS_MODAL, "className"),
        Input(ids.FOCUS, "data"), Input(ids.VIEW, "data"), Input(ids.SELECTION, "data"), Input(ids.PINNED, "data"),
-       prevent_initial_call=True)(render_focus)
+       Input(ids.HIDDEN, "data"), prevent_initial_call=True)(render_focus)
     # hover: tooltip and cross-map marker run in the browser (assets/atlas.js), no Python per hover
-    app.clientside_callback(
-        ClientsideFunction("atlas", "tooltip"),
-        Output({"type": ids.TIP, "layer": MATCH, "source": MATCH}, "show"),
-        Output({"type": ids.TIP, "layer": MATCH, "source": MATCH}, "bbox"),
-        Output({"type": ids.TIP, "layer": MATCH, "source": MATCH}, "children"),
-        Input({"type": ids.MAP, "layer": MATCH, "source": MATCH}, "hoverData"), State(ids.META, "data"),
-        prevent_initial_call=True)
-    app.clientside_callback(
-        ClientsideFunction("atlas", "tooltip"), Output(ids.FOCUS_TIP, "show"), Output(ids.FOCUS_TIP, "bbox"),
-        Output(ids.FOCUS_TIP, "children"), Input(ids.FOCUS_GRAPH, "hoverData"), State(ids.META, "data"),
-        prevent_initial_call=True)
-    app.clientside_callback(
-        ClientsideFunction("atlas", "mark"), Output(ids.HOVER, "data"), Input(maps, "hoverData"),
-        Input(ids.FOCUS_GRAPH, "hoverData"), prevent_initial_call=True)
+    for graph, tip in ((ids.ATLAS, ids.ATLAS_TIP), (ids.FOCUS_GRAPH, ids.FOCUS_TIP)):
+        app.clientside_callback(ClientsideFunction("atlas", "tooltip"), Output(tip, "show"), Output(tip, "bbox"),
+                                Output(tip, "children"), Input(graph, "hoverData"), State(ids.META, "data"),
+                                prevent_initial_call=True)
+    app.clientside_callback(ClientsideFunction("atlas", "mark"), Output(ids.HOVER, "data"),
+                            Input(ids.ATLAS, "hoverData"), Input(ids.FOCUS_GRAPH, "hoverData"),
+                            State(ids.META, "data"), prevent_initial_call=True)

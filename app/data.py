@@ -166,24 +166,37 @@ def _load_run(path: str, manifest_mtime_ns: int) -> Run:
     return Run(Cache(path))
 
 
-def map_figure_dict(root: str, run: str, version: str, layer: str, source: str, method: str,
-                    color_by: str, epoch: int, hidden: str) -> dict:
-    """A map's figure as a dict, without selection or pin; `epoch` -1 is the final model and
-    `hidden` a comma-joined list of hidden classes. Strings and ints only: see module doc."""
-    return _memoized_map_figure(root, run, version, layer, source, method, color_by, epoch, hidden)
+def panels(run: Run, method: str, epoch: int | None, color_by: str) -> list[tuple[str, list[figures.Panel]]]:
+    """The figure panels of every map, grouped in network order, for one projection."""
+    out = []
+    for title, specs in run.groups()[0]:
+        row = []
+        for spec in specs:
+            layer_words, _, shape = spec.label.rpartition(" · ")
+            emb = run.embedding(spec.layer, spec.source, method, epoch)
+            if emb is None:  # this map has no such projection: an empty panel that says so
+                xy, ids, subtitle = np.zeros((0, 2), np.float32), np.zeros(0, np.int64), f"{shape} · no {method} map"
+            else:
+                (xy, ids), subtitle = emb, f"{shape} · {layer_words}"
+            row.append(figures.Panel(spec.key, spec.layer, subtitle, xy, ids, run.samples["label"][ids],
+                                     run.color_values(color_by, ids)))
+        out.append((title, row))
+    return out
+
+
+def atlas_figure_dict(root: str, run: str, version: str, method: str, color_by: str, epoch: int,
+                      hidden: str) -> dict:
+    """The small-multiples figure as a dict, without selection or pin; `epoch` -1 is the final
+    model and `hidden` a comma-joined list of hidden classes. Strings and ints only (see above)."""
+    return _memoized_atlas(root, run, version, method, color_by, epoch, hidden)
 
 
 @flask_cache.memoize()
-def _memoized_map_figure(root, run, version, layer, source, method, color_by, epoch, hidden):
+def _memoized_atlas(root, run, version, method, color_by, epoch, hidden):
     r = Atlas(root).load(run)
-    emb = r.embedding(layer, source, method, None if epoch < 0 else epoch)
-    if emb is None:
-        return figures.message_figure(f"no {method} map for {layer} ({source})").to_plotly_json()
-    xy, ids = emb
-    hidden_set = [int(h) for h in hidden.split(",") if h != ""]
-    fig = figures.map_figure(xy, ids, r.samples["label"][ids], r.class_names, color_by,
-                             r.color_values(color_by, ids), hidden_set,
-                             uirevision=f"{run}|{layer}|{source}|{method}|{epoch}")
+    rows = panels(r, method, None if epoch < 0 else epoch, color_by)
+    fig = figures.atlas_figure(rows, r.class_names, color_by, [int(h) for h in hidden.split(",") if h],
+                               uirevision=f"{run}|{method}|{epoch}")
     return fig.to_plotly_json()
 
 

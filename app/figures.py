@@ -1,16 +1,22 @@
 """Pure figure builders: numpy arrays in, plotly figures out. No I/O, no Dash, no globals.
 
-Conventions the callbacks and the browser code rely on:
-- one WebGL trace per class, in class order, even when a class has no points in this map,
-  so trace index == class index (the focus view's legend events map back to classes);
-- every point's `customdata` is its global sample id as a plain Python int list (Plotly 6+
-  base64-encodes numpy arrays, and such data has been seen to drop out of hover/selection
-  events); never use pointNumber as an id, it is only a position inside one class trace;
-- the last trace is the pinned-sample marker (empty when nothing is pinned).
+All small multiples live in ONE figure, one subplot per map: every WebGL graph costs the page
+two WebGL contexts and browsers allow about 16, so fourteen separate WebGL graphs lose their
+oldest maps. One figure also gives one legend whose groups hide/isolate a class in every map.
+
+Trace order (the callbacks and assets/atlas.js rely on it), with n = number of classes:
+- per panel p: n class traces (index p*(n+1) + c, even when a class has no points there, so
+  trace index -> class is arithmetic), then the panel's pinned-sample marker (p*(n+1) + n);
+- after all panels: n legend-only traces, one per class (colours stay class colours whatever
+  the colour mode, and their legendgroup switches the class in every panel at once).
+Every point's `customdata` is its global sample id as a plain int list: Plotly 6+ sends numpy
+arrays base64-encoded and such data has been seen to drop out of hover/selection events.
+Never use pointNumber as an id: it is only a position inside one class trace.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -19,20 +25,44 @@ import plotly.graph_objects as go
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
            "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
 SOURCE_COLORS = ("#d1495b", "#2e86ab")  # generated, real
-COLOR_MODES = {
-    "class": "class",
-    "confidence": "classifier confidence",
-    "d_score": "D score (P real)",
-    "source": "real vs generated",
-}
-CONTINUOUS_SCALES = {"confidence": "Viridis", "d_score": "RdBu", "source": [
+COLOR_MODES = {"class": "class", "confidence": "classifier confidence",
+               "d_score": "D score (P real)", "source": "real vs generated"}
+SCALES = {"confidence": "Viridis", "d_score": "RdBu", "source": [
     [0.0, SOURCE_COLORS[0]], [0.5, SOURCE_COLORS[0]], [0.5, SOURCE_COLORS[1]], [1.0, SOURCE_COLORS[1]]]}
 DIM_OPACITY = 0.07
-PIN_TRACE_NAME = "pinned"
+PIN_NAME = "pinned"
+HEADER_PX, TITLE_PX, PANEL_PX, GAP_PX = 26, 22, 210, 14
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One map: xy (n, 2) and per-point ids/labels/values aligned with its rows."""
+    key: str
+    title: str
+    subtitle: str
+    xy: np.ndarray
+    ids: np.ndarray
+    labels: np.ndarray
+    values: np.ndarray | None = None
 
 
 def class_color(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
+
+
+def stride(n_classes: int) -> int:
+    return n_classes + 1
+
+
+def class_of_trace(t: int, n_classes: int, n_panels: int) -> int | None:
+    """The class a trace index draws (None for a pin marker or an unknown index)."""
+    if t < 0:
+        return None
+    if t >= n_panels * stride(n_classes):
+        c = t - n_panels * stride(n_classes)
+        return c if c < n_classes else None
+    c = t % stride(n_classes)
+    return c if c < n_classes else None
 
 
 def selected_positions(trace_ids: Sequence[int], selected: np.ndarray | None) -> list[int] | None:
@@ -44,65 +74,127 @@ def selected_positions(trace_ids: Sequence[int], selected: np.ndarray | None) ->
     return np.flatnonzero(np.isin(np.asarray(trace_ids), selected)).tolist()
 
 
-def map_figure(xy: np.ndarray, ids: np.ndarray, labels: np.ndarray, class_names: Sequence[str],
-               color_by: str = "class", values: np.ndarray | None = None, hidden: Iterable[int] = (),
-               selected: Iterable[int] | None = None, pinned: tuple[int, float, float] | None = None,
-               uirevision: str | None = None, large: bool = False) -> go.Figure:
-    """One layer's 2-D map. xy (n, 2), ids/labels/values (n,) aligned with xy rows;
-    `values` are the per-point colour values for the continuous colour modes."""
+def _axis(p: int) -> str:
+    return "" if p == 0 else str(p + 1)
+
+
+def panel_traces(panel: Panel, p: int, class_names: Sequence[str], color_by: str, hidden: set[int],
+                 selected: np.ndarray | None, pinned: tuple[int, float, float] | None, size: int) -> list:
     if color_by not in COLOR_MODES:
         raise ValueError(f"unknown colour mode {color_by!r}; valid: {', '.join(COLOR_MODES)}")
-    if color_by != "class" and (values is None or len(values) != len(ids)):
+    if color_by != "class" and (panel.values is None or len(panel.values) != len(panel.ids)):
         raise ValueError(f"colour mode {color_by!r} needs one value per point")
-    hidden = set(int(h) for h in hidden)
-    sel = None if selected is None else np.fromiter(selected, dtype=np.int64)
-    xy = np.asarray(xy, dtype=np.float32)
-    size = 6 if large else (3 if len(ids) > 3000 else 4)
+    xy, ax = np.asarray(panel.xy, dtype=np.float32), _axis(p)
     traces = []
     for c, name in enumerate(class_names):
-        mask = labels == c
-        trace_ids = ids[mask].tolist()
-        if color_by == "class":
-            marker = dict(color=class_color(c), size=size)
-        else:
-            marker = dict(color=np.asarray(values[mask], dtype=np.float32), coloraxis="coloraxis", size=size)
+        mask = panel.labels == c
+        trace_ids = panel.ids[mask].tolist()
+        marker = (dict(color=class_color(c), size=size) if color_by == "class" else
+                  dict(color=np.asarray(panel.values[mask], dtype=np.float32), coloraxis="coloraxis", size=size))
         traces.append(go.Scattergl(
-            x=xy[mask, 0], y=xy[mask, 1], customdata=trace_ids, name=str(name), mode="markers",
-            marker=marker, hoverinfo="none", visible="legendonly" if c in hidden else True,
-            selectedpoints=selected_positions(trace_ids, sel),
+            x=xy[mask, 0], y=xy[mask, 1], customdata=trace_ids, name=str(name), legendgroup=f"class{c}",
+            showlegend=False, mode="markers", marker=marker, hoverinfo="none", xaxis=f"x{ax}", yaxis=f"y{ax}",
+            visible="legendonly" if c in hidden else True, selectedpoints=selected_positions(trace_ids, selected),
             selected=dict(marker=dict(opacity=1.0)), unselected=dict(marker=dict(opacity=DIM_OPACITY))))
-    traces.append(pin_trace(pinned, large))
-    fig = go.Figure(traces)
+    traces.append(pin_trace(pinned, p, size))
+    return traces
+
+
+def pin_trace(pinned: tuple[int, float, float] | None, p: int = 0, size: int = 4) -> go.Scattergl:
+    """The marker for the pinned sample in panel p: (id, x, y), or an empty trace."""
+    ax = _axis(p)
+    return go.Scattergl(
+        x=[] if pinned is None else [pinned[1]], y=[] if pinned is None else [pinned[2]],
+        customdata=[] if pinned is None else [int(pinned[0])], name=PIN_NAME, mode="markers", hoverinfo="skip",
+        showlegend=False, xaxis=f"x{ax}", yaxis=f"y{ax}",
+        marker=dict(symbol="star", size=size * 3 + 6, color="#111111", line=dict(color="#ffffff", width=1.5)))
+
+
+def legend_traces(class_names: Sequence[str], hidden: set[int]) -> list:
+    return [go.Scattergl(x=[None], y=[None], name=str(name), legendgroup=f"class{c}", mode="markers",
+                         marker=dict(color=class_color(c), size=9), hoverinfo="skip",
+                         visible="legendonly" if c in hidden else True)
+            for c, name in enumerate(class_names)]
+
+
+def _style(fig: go.Figure, color_by: str, uirevision: str | None, legend: bool) -> None:
     fig.update_layout(
-        uirevision=uirevision, dragmode="select", hovermode="closest", showlegend=large and color_by == "class",
-        margin=dict(l=4, r=4, t=4, b=4), plot_bgcolor="#ffffff", paper_bgcolor="rgba(0,0,0,0)",
-        xaxis=dict(visible=False), yaxis=dict(visible=False), font=dict(family="Inter, system-ui, sans-serif"),
-        legend=dict(title=dict(text="class"), itemsizing="constant"),
-    )
+        uirevision=uirevision, dragmode="select", hovermode="closest", showlegend=legend,
+        plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)", font=dict(family="Inter, system-ui, sans-serif"),
+        legend=dict(orientation="h", x=0, xanchor="left", y=1, yanchor="bottom", itemsizing="constant",
+                    title=dict(text="classes (click hides, double-click isolates)  "), font=dict(size=12)))
     if color_by != "class":
         fig.update_layout(coloraxis=dict(
-            colorscale=CONTINUOUS_SCALES[color_by], cmin=0.0, cmax=1.0, showscale=large,
-            colorbar=dict(title=dict(text=COLOR_MODES[color_by]), thickness=12, len=0.6,
+            colorscale=SCALES[color_by], cmin=0.0, cmax=1.0,
+            colorbar=dict(title=dict(text=COLOR_MODES[color_by], side="right"), thickness=10, lenmode="pixels",
+                          len=220, y=1, yanchor="top", x=1.0, xanchor="left",
                           tickvals=[0.25, 0.75] if color_by == "source" else None,
                           ticktext=["generated", "real"] if color_by == "source" else None)))
+
+
+def atlas_figure(rows: Sequence[tuple[str, Sequence[Panel]]], class_names: Sequence[str], color_by: str = "class",
+                 hidden: Iterable[int] = (), selected: Iterable[int] | None = None,
+                 pinned: dict | None = None, uirevision: str | None = None, cols: int = 4) -> go.Figure:
+    """Every map as a small multiple: one subplot per panel, one row per group (network order).
+    `pinned` maps panel key -> (id, x, y)."""
+    hidden, pinned = {int(h) for h in hidden}, pinned or {}
+    sel = None if selected is None else np.fromiter(selected, dtype=np.int64)
+    n_points = max((len(pn.ids) for _, panels in rows for pn in panels), default=0)
+    size = 3 if n_points > 3000 else 4
+    legend_px = 34
+    height = legend_px + sum(HEADER_PX + -(-len(panels) // cols) * (TITLE_PX + PANEL_PX + GAP_PX) for _, panels in rows)
+    traces, layout, annotations, shapes = [], {}, [], []
+    y_px, p = legend_px, 0
+    col_w, col_gap = (1 - 0.015 * (cols - 1)) / cols, 0.015
+    for row_title, panels in rows:
+        annotations.append(dict(text=f"<b>{row_title.upper()}</b>", x=0, y=1 - y_px / height, xref="paper",
+                                yref="paper", xanchor="left", yanchor="top", showarrow=False,
+                                font=dict(size=11, color="#6b7280")))
+        y_px += HEADER_PX
+        for i, panel in enumerate(panels):
+            r, c = divmod(i, cols)
+            top = y_px + r * (TITLE_PX + PANEL_PX + GAP_PX) + TITLE_PX
+            x0 = c * (col_w + col_gap)
+            dom_y = [1 - (top + PANEL_PX) / height, 1 - top / height]
+            ax = _axis(p)
+            layout[f"xaxis{ax}"] = dict(domain=[x0, x0 + col_w], anchor=f"y{ax}", visible=False)
+            layout[f"yaxis{ax}"] = dict(domain=dom_y, anchor=f"x{ax}", visible=False)
+            annotations.append(dict(text=f"<b>{panel.title}</b>  <span style='color:#6b7280'>{panel.subtitle}</span>",
+                                    x=x0, y=dom_y[1], xref="paper", yref="paper", xanchor="left", yanchor="bottom",
+                                    showarrow=False, font=dict(size=12, color="#1f2430"), name=panel.key))
+            shapes.append(dict(type="rect", xref="paper", yref="paper", x0=x0, x1=x0 + col_w, y0=dom_y[0],
+                               y1=dom_y[1], line=dict(color="#e3e6eb", width=1), fillcolor="#ffffff", layer="below"))
+            traces += panel_traces(panel, p, class_names, color_by, hidden, sel, pinned.get(panel.key), size)
+            p += 1
+        y_px += -(-len(panels) // cols) * (TITLE_PX + PANEL_PX + GAP_PX)
+    traces += legend_traces(class_names, hidden)
+    fig = go.Figure(traces)
+    fig.update_layout(height=height, margin=dict(l=0, r=70 if color_by != "class" else 0, t=0, b=0),
+                      annotations=annotations, shapes=shapes, **layout)
+    _style(fig, color_by, uirevision, legend=True)
     return fig
 
 
-def pin_trace(pinned: tuple[int, float, float] | None, large: bool = False) -> go.Scattergl:
-    """The marker for the pinned sample: (id, x, y), or an empty trace."""
-    sid, x, y = pinned if pinned is not None else (None, None, None)
-    return go.Scattergl(
-        x=[] if sid is None else [x], y=[] if sid is None else [y], customdata=[] if sid is None else [int(sid)],
-        name=PIN_TRACE_NAME, mode="markers", hoverinfo="skip", showlegend=False,
-        marker=dict(symbol="star", size=18 if large else 13, color="#111111", line=dict(color="#ffffff", width=1.5)))
+def map_figure(panel: Panel, class_names: Sequence[str], color_by: str = "class", hidden: Iterable[int] = (),
+               selected: Iterable[int] | None = None, pinned: tuple[int, float, float] | None = None,
+               uirevision: str | None = None) -> go.Figure:
+    """One map, large (the focus view). Trace index c is class c, as in panel 0 of the atlas."""
+    sel = None if selected is None else np.fromiter(selected, dtype=np.int64)
+    traces = panel_traces(panel, 0, class_names, color_by, {int(h) for h in hidden}, sel, pinned, 6)
+    for t in traces[:len(class_names)]:
+        t.showlegend = True
+    fig = go.Figure(traces)
+    fig.update_layout(margin=dict(l=4, r=4, t=40, b=4), xaxis=dict(visible=False), yaxis=dict(visible=False),
+                      plot_bgcolor="#ffffff")
+    _style(fig, color_by, uirevision, legend=True)
+    return fig
 
 
 def message_figure(text: str) -> go.Figure:
-    """An empty map that explains itself (skipped map, missing projection)."""
+    """An empty figure that explains itself (e.g. no map for this projection)."""
     fig = go.Figure()
-    fig.update_layout(
-        margin=dict(l=4, r=4, t=4, b=4), xaxis=dict(visible=False), yaxis=dict(visible=False),
-        plot_bgcolor="#fafafa", paper_bgcolor="rgba(0,0,0,0)",
-        annotations=[dict(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
-                          font=dict(size=12, color="#666"))])
+    fig.update_layout(margin=dict(l=4, r=4, t=4, b=4), xaxis=dict(visible=False), yaxis=dict(visible=False),
+                      plot_bgcolor="#fafafa", paper_bgcolor="rgba(0,0,0,0)",
+                      annotations=[dict(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                                        font=dict(size=13, color="#666"))])
     return fig

@@ -1,7 +1,7 @@
 """Every component id in one place, so layout and callbacks cannot drift apart.
 
-Per-map components use pattern-matching dict ids keyed by layer and source, so the set of
-maps comes from the manifest and the callbacks never list layers by name.
+The maps are subplots of a single figure (see figures.py for why), addressed by their
+"layer/source" key; the set of maps comes from the manifest, never from names in code.
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ PAGE = "page"
 RUN = "run-select"
 METHOD = "method-select"
 COLOR = "color-select"
-CLASSES = "class-select"
-VIEW = "view-store"            # {"run", "method", "color", "epoch", "classes"}
+VIEW = "view-store"            # {"run", "method", "color", "epoch"}
+HIDDEN = "hidden-store"        # classes switched off in the legend, [int]
 META = "meta-store"            # per-sample label/confidence/D score for client-side tooltips
 SELECTION = "selection-store"  # None (nothing selected) or {"ids": [...], "origin": "layer/source"}
 PINNED = "pinned-store"        # None or {"id": int, "layer": str, "source": str}
@@ -29,18 +29,6 @@ FOCUS_TIP = "focus-tip"
 FOCUS_CLOSE = "focus-close"
 STATUS = "status-line"
 
-MAP = "map"
-TIP = "map-tip"
-EXPAND = "map-expand"
-
-
-def map_id(layer: str, source: str) -> dict:
-    return {"type": MAP, "layer": layer, "source": source}
-
-
-def tip_id(layer: str, source: str) -> dict:
-    return {"type": TIP, "layer": layer, "source": source}
-
-
-def expand_id(layer: str, source: str) -> dict:
-    return {"type": EXPAND, "layer": layer, "source": source}
+ATLAS = "atlas-graph"         # every map, as subplots of one WebGL figure
+ATLAS_TIP = "atlas-tip"
+FOCUS_PICK = "focus-select"    # which map to open large

@@ -6,7 +6,7 @@ from dash import dcc, html
 
 from . import ids
 from .data import Run
-from .figures import COLOR_MODES, class_color
+from .figures import COLOR_MODES
 
 METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 GRAPH_CONFIG = {
@@ -56,9 +56,6 @@ def header(run: Run, runs: list[str]) -> html.Header:
 
 def controls(run: Run, view: dict) -> html.Div:
     methods = run.methods(view["epoch"])
-    class_options = [{"label": html.Span([html.Span(className="swatch", style={"background": class_color(i)}), name],
-                                         className="chip-label"), "value": i}
-                     for i, name in enumerate(run.class_names)]
     return html.Div(className="controls", children=[
         html.Div(className="control", children=[
             html.Span("projection", className="label"),
@@ -68,39 +65,27 @@ def controls(run: Run, view: dict) -> html.Div:
             html.Span("colour by", className="label"),
             dcc.RadioItems(id=ids.COLOR, value=view["color"], className="segmented", inline=True,
                            options=[{"label": v, "value": k} for k, v in COLOR_MODES.items()])]),
-        html.Div(className="control control-classes", children=[
-            html.Span("classes", className="label"),
-            dcc.Checklist(id=ids.CLASSES, value=view["classes"], options=class_options, inline=True,
-                          className="chips")]),
+        html.Div(className="control", children=[
+            html.Span("open large", className="label"),
+            dcc.Dropdown(id=ids.FOCUS_PICK, value=None, placeholder="choose a map…", className="focus-select",
+                         clearable=True, searchable=False,
+                         options=[{"label": f"{s.layer} ({s.source}) · {s.label}", "value": key}
+                                  for key, s in run.map_specs().items()])]),
     ])
 
 
-def map_card(spec, figure) -> html.Div:
-    layer_name, _, shape = spec.label.rpartition(" · ")
-    return html.Div(className="map-card", children=[
-        html.Div(className="map-head", children=[
-            html.Span(spec.layer, className="map-name"),
-            html.Span(shape, className="map-shape"),
-            html.Span(layer_name, className="map-desc"),
-            html.Button("⤢", id=ids.expand_id(spec.layer, spec.source), className="icon-btn", n_clicks=0,
-                        title=f"open {spec.layer} ({spec.source}) large")]),
-        html.Div(className="map-body", children=[
-            dcc.Graph(id=ids.map_id(spec.layer, spec.source), figure=figure, config=GRAPH_CONFIG,
-                      clear_on_unhover=True, className="atlas-graph map-graph", responsive=True),
-            dcc.Tooltip(id=ids.tip_id(spec.layer, spec.source), className="digit-tip", direction="right"),
+def atlas_card(run: Run, figure: dict) -> html.Div:
+    _, notes = run.groups()
+    return html.Div(className="maps", children=[
+        html.Div(className="atlas-card", children=[
+            dcc.Graph(id=ids.ATLAS, figure=figure, config=GRAPH_CONFIG, clear_on_unhover=True,
+                      className="atlas-graph", style={"height": f"{figure['layout']['height']}px"}),
+            dcc.Tooltip(id=ids.ATLAS_TIP, className="digit-tip", direction="right"),
         ]),
+        html.P(["Hover a point to see its digit; drag a box (or lasso from the toolbar) to select; "
+                "click to pin; double-click to clear the selection."], className="muted hint"),
+        *([html.P("Not mapped: " + " · ".join(notes), className="muted notes")] if notes else []),
     ])
-
-
-def map_grid(run: Run, figures_by_key: dict) -> html.Div:
-    groups, notes = run.groups()
-    sections = [html.Section(className="map-row", children=[
-        html.H3(title, className="row-title"),
-        html.Div(className="row-maps", children=[map_card(s, figures_by_key[s.key]) for s in specs]),
-    ]) for title, specs in groups]
-    if notes:
-        sections.append(html.P("Not mapped: " + " · ".join(notes), className="muted notes"))
-    return html.Div(sections, className="maps")
 
 
 def side_panel() -> html.Aside:
@@ -135,7 +120,7 @@ def focus_modal() -> html.Div:
     ])
 
 
-def page(run: Run, runs: list[str], view: dict, figures_by_key: dict, meta: dict) -> list:
+def page(run: Run, runs: list[str], view: dict, figure: dict, meta: dict) -> list:
     return [
         dcc.Store(id=ids.VIEW, data=view),
         dcc.Store(id=ids.META, data=meta),
@@ -143,9 +128,10 @@ def page(run: Run, runs: list[str], view: dict, figures_by_key: dict, meta: dict
         dcc.Store(id=ids.PINNED, data=None),
         dcc.Store(id=ids.HOVER, data=None),
         dcc.Store(id=ids.FOCUS, data=None),
+        dcc.Store(id=ids.HIDDEN, data=[]),
         dcc.Store(id=ids.GRID_PAGE, data=0),
         header(run, runs),
         controls(run, view),
-        html.Main(className="content", children=[map_grid(run, figures_by_key), side_panel()]),
+        html.Main(className="content", children=[atlas_card(run, figure), side_panel()]),
         focus_modal(),
     ]

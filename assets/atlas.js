@@ -9,42 +9,55 @@
     return el.classList.contains("js-plotly-plot") ? el : el.querySelector(".js-plotly-plot");
   }
 
-  // sample id -> [x, y] for one rendered figure, rebuilt only when Plotly swaps in new data
+  function panelOf(axisName) {  // "x" -> 0, "x3" -> 2
+    var n = parseInt(String(axisName || "x").slice(1), 10);
+    return isNaN(n) ? 0 : n - 1;
+  }
+
+  // per panel: sample id -> [x, y]; rebuilt only when Plotly swaps in new data
   function pointIndex(gd) {
     var full = gd._fullData;
-    if (!full) return null;
+    if (!full) return [];
     if (gd.__atlasIndexFor === full) return gd.__atlasIndex;
-    var index = new Map();
+    var index = [];
     full.forEach(function (trace) {
-      if (trace.name === "pinned" || trace.visible !== true || !trace.customdata) return;
+      if (trace.name === "pinned" || trace.visible !== true || !trace.customdata || !trace.customdata.length) return;
+      var p = panelOf(trace.xaxis);
+      var map = index[p] || (index[p] = new Map());
       var xs = trace.x, ys = trace.y, ids = trace.customdata;
-      for (var i = 0; i < ids.length; i++) index.set(ids[i], [xs[i], ys[i]]);
+      for (var i = 0; i < ids.length; i++) map.set(ids[i], [xs[i], ys[i]]);
     });
     gd.__atlasIndexFor = full;
     gd.__atlasIndex = index;
     return index;
   }
 
-  function placeRing(gd, sampleId) {
-    var ring = gd.querySelector(":scope > .hover-ring");
-    var layout = gd._fullLayout;
-    var index = sampleId === null ? null : pointIndex(gd);
-    var xy = index ? index.get(sampleId) : null;
-    if (!xy || !layout || !layout.xaxis || !layout.xaxis.l2p) {
-      if (ring) ring.style.display = "none";
-      return;
+  // A ring over the sample in every panel except `skipPanel`: plain DOM positioned with the
+  // axes' own pixel mapping, so marking costs no Plotly redraw.
+  function placeRings(gd, sampleId, skipPanel) {
+    var index = pointIndex(gd), layout = gd._fullLayout;
+    gd.__atlasRings = gd.__atlasRings || [];
+    for (var p = 0; p < Math.max(index.length, gd.__atlasRings.length); p++) {
+      var ring = gd.__atlasRings[p];
+      var xy = sampleId !== null && p !== skipPanel && index[p] ? index[p].get(sampleId) : undefined;
+      var suffix = p === 0 ? "" : String(p + 1);
+      var xa = layout && layout["xaxis" + suffix], ya = layout && layout["yaxis" + suffix];
+      if (!xy || !xa || !ya || !xa.l2p) {
+        if (ring) ring.style.display = "none";
+        continue;
+      }
+      var px = xa._offset + xa.l2p(xy[0]), py = ya._offset + ya.l2p(xy[1]);
+      var inside = px >= xa._offset && px <= xa._offset + xa._length &&
+                   py >= ya._offset && py <= ya._offset + ya._length;
+      if (!ring) {
+        ring = gd.__atlasRings[p] = document.createElement("div");
+        ring.className = "hover-ring";
+        gd.appendChild(ring);
+      }
+      ring.style.left = px + "px";
+      ring.style.top = py + "px";
+      ring.style.display = inside ? "block" : "none";
     }
-    var xa = layout.xaxis, ya = layout.yaxis;
-    var px = xa._offset + xa.l2p(xy[0]), py = ya._offset + ya.l2p(xy[1]);
-    var inside = px >= xa._offset && px <= xa._offset + xa._length && py >= ya._offset && py <= ya._offset + ya._length;
-    if (!ring) {
-      ring = document.createElement("div");
-      ring.className = "hover-ring";
-      gd.appendChild(ring);
-    }
-    ring.style.left = px + "px";
-    ring.style.top = py + "px";
-    ring.style.display = inside ? "block" : "none";
   }
 
   function line(text) {
@@ -73,17 +86,18 @@
         return [true, pt.bbox, [img, text]];
       },
 
-      mark: function () {
+      mark: function (atlasHover, focusHover, meta) {
         var cc = window.dash_clientside.callback_context;
         var trig = cc && cc.triggered && cc.triggered[0];
-        if (!trig) return window.dash_clientside.no_update;
+        if (!trig || !meta) return window.dash_clientside.no_update;
         var value = trig.value;
-        var source = trig.prop_id.slice(0, trig.prop_id.lastIndexOf("."));
+        var sourceId = trig.prop_id.slice(0, trig.prop_id.lastIndexOf("."));
         var pt = value && value.points && value.points[0];
         var id = pt && typeof pt.customdata === "number" ? pt.customdata : null;
+        var srcPanel = pt && typeof pt.curveNumber === "number" ? Math.floor(pt.curveNumber / (meta.n_classes + 1)) : -1;
         document.querySelectorAll(".atlas-graph").forEach(function (el) {
           var gd = graphDiv(el);
-          if (gd) placeRing(gd, el.id === source ? null : id);
+          if (gd) placeRings(gd, id, el.id === sourceId ? srcPanel : -1);
         });
         return id;
       }

@@ -1,0 +1,200 @@
+"""Callbacks called as plain functions: None, empty and odd inputs give no_update, never raise."""
+from contextlib import contextmanager
+
+import pytest
+from dash import no_update
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
+
+from app import callbacks, ids, layout
+
+
+@contextmanager
+def trigger(prop_id: str | None, value=None):
+    inputs = [{"prop_id": prop_id, "value": value}] if prop_id else []
+    token = context_value.set(AttributeDict(triggered_inputs=inputs, outputs_list=[]))
+    try:
+        yield
+    finally:
+        context_value.reset(token)
+
+
+@pytest.fixture()
+def env(app_and_client):
+    app, _ = app_and_client
+    with app.server.test_request_context("/"):
+        run = callbacks._run("synth")
+        yield app, run, callbacks.default_view(run)
+
+
+def _first_points(run, view):
+    fig = callbacks.build_atlas(run, view)
+    trace = next(t for t in fig["data"] if t.get("customdata"))
+    return trace, fig["data"].index(trace)
+
+
+def test_render_page_builds_the_atlas_and_cards_for_bad_runs(env):
+    _, run, _ = env
+    page = callbacks.render_page("?run=synth")
+    assert isinstance(page, list) and any(getattr(c, "id", None) == ids.VIEW for c in page)
+    card = callbacks.render_page("?run=nope")
+    assert "error-card" in card.className and "nope" in str(card.children)
+    assert isinstance(callbacks.render_page(None), list)  # default run
+
+
+def test_missing_and_corrupt_cache_show_the_fix_command(tmp_path):
+    from app import create_app
+    from app.settings import Settings
+    from tests.synthetic_cache import write_synthetic_cache
+
+    app = create_app(settings=Settings(cache_root=tmp_path / "absent", cache_dir=tmp_path / "fc"))
+    with app.server.test_request_context("/"):
+        card = callbacks.render_page("")
+    text = str(card.children)
+    assert "python -m precompute --profile demo --out" in text and "Traceback" not in text
+    run = write_synthetic_cache(tmp_path / "runs" / "bad", 20, 20)
+    (run / "samples" / "images.npy").write_bytes(b"truncated")
+    app = create_app(settings=Settings(cache_root=tmp_path / "runs", cache_dir=tmp_path / "fc2"))
+    with app.server.test_request_context("/"):
+        text = str(callbacks.render_page("?run=bad").children)
+    assert "images.npy" in text and "python -m precompute" in text
+
+
+@pytest.mark.parametrize("method,color,view", [
+    (None, "class", "ok"), ("pca", None, "ok"), ("nope", "class", "ok"), ("pca", "rainbow", "ok"),
+    ("pca", "class", None), ("pca", "class", {}), ("pca", "class", {"run": "ghost"}), ("pca", "class", 7)])
+def test_update_view_rejects_odd_input(env, method, color, view):
+    _, _, good = env
+    assert callbacks.update_view(method, color, good if view == "ok" else view) is no_update
+
+
+def test_update_view_accepts_manifest_options(env):
+    _, run, view = env
+    new = callbacks.update_view("pca", "d_score", view)
+    assert new["method"] == "pca" and new["color"] == "d_score" and new["epoch"] is None
+    assert callbacks.update_view(view["method"], view["color"], view) is no_update  # unchanged
+
+
+def test_choose_run():
+    assert callbacks.choose_run("synth2") == "?run=synth2"
+    assert callbacks.choose_run(None) is no_update and callbacks.choose_run("") is no_update
+
+
+def test_select_from_box_and_deselect(env):
+    _, run, view = env
+    trace, curve = _first_points(run, view)
+    points = [{"curveNumber": curve, "pointNumber": i, "customdata": cid} for i, cid in enumerate(trace["customdata"][:5])]
+    with trigger(f"{ids.ATLAS}.selectedData", {"points": points}):
+        sel = callbacks.select({"points": points}, None, None, None, view)
+    assert sel == {"ids": sorted(trace["customdata"][:5]), "origin": "g1/generated"}
+    with trigger(f"{ids.ATLAS}.selectedData", {"points": []}):
+        assert callbacks.select({"points": []}, None, None, sel, view) == {"ids": [], "origin": "?"}
+    with trigger(f"{ids.ATLAS}.selectedData", None):
+        assert callbacks.select(None, None, None, sel, view) is None  # double-click deselect
+        assert callbacks.select(None, None, None, None, view) is no_update
+
+
+@pytest.mark.parametrize("value", ["junk", {"points": "x"}, {"nopoints": 1}, 5])
+def test_select_odd_values(env, value):
+    _, _, view = env
+    with trigger(f"{ids.ATLAS}.selectedData", value):
+        assert callbacks.select(value, None, None, None, view) is no_update
+
+
+def test_select_drops_out_of_range_ids(env):
+    _, run, view = env
+    pts = [{"curveNumber": 0, "customdata": -1}, {"curveNumber": 0, "customdata": run.n + 5},
+           {"curveNumber": 0, "customdata": "7"}, {"curveNumber": 0, "customdata": 3}]
+    with trigger(f"{ids.ATLAS}.selectedData", {"points": pts}):
+        assert callbacks.select({"points": pts}, None, None, None, view)["ids"] == [3]
+    with trigger(f"{ids.ATLAS}.selectedData", {"points": pts}):
+        assert callbacks.select({"points": pts}, None, None, None, None) is no_update
+
+
+def test_pin_toggle_and_bad_clicks(env):
+    _, run, view = env
+    trace, curve = _first_points(run, view)
+    click = {"points": [{"curveNumber": curve, "customdata": trace["customdata"][0]}]}
+    with trigger(f"{ids.ATLAS}.clickData", click):
+        pinned = callbacks.pin(click, None, None, None, view)
+        assert pinned == {"id": trace["customdata"][0], "layer": "g1", "source": "generated"}
+        assert callbacks.pin(click, None, None, pinned, view) is None  # unpin
+    for bad in (None, {}, {"points": []}, {"points": [{"customdata": None}]}, {"points": [{"customdata": 10**9}]},
+                {"points": [{"customdata": 1, "curveNumber": 10**6}]}):
+        with trigger(f"{ids.ATLAS}.clickData", bad):
+            assert callbacks.pin(bad, None, None, None, view) is no_update
+
+
+def test_legend_hide_and_isolate(env):
+    _, run, view = env
+    n = len(run.class_names)
+    hide3 = [{"visible": ["legendonly"]}, [3]]
+    with trigger(f"{ids.FOCUS_GRAPH}.restyleData", hide3):
+        assert callbacks.legend(None, hide3, [], view) == [3]
+    isolate = [{"visible": [True if i == 2 else "legendonly" for i in range(n)]}, list(range(n))]
+    with trigger(f"{ids.FOCUS_GRAPH}.restyleData", isolate):
+        assert callbacks.legend(None, isolate, [], view) == [i for i in range(n) if i != 2]
+    for bad in (None, [], [1, 2], [{"marker.color": "red"}, [0]], [{"visible": [True]}, "x"]):
+        with trigger(f"{ids.ATLAS}.restyleData", bad):
+            assert callbacks.legend(bad, None, [], view) is no_update
+
+
+def test_render_atlas_full_and_patch(env):
+    _, run, view = env
+    with trigger(f"{ids.VIEW}.data", view):
+        full = callbacks.render_atlas(view, None, None, [])
+    assert isinstance(full, dict) and len(full["data"]) == len(run.map_specs()) * 11 + 10
+    with trigger(f"{ids.SELECTION}.data", {"ids": [1, 2]}):
+        patch = callbacks.render_atlas(view, {"ids": [1, 2], "origin": "g1/generated"}, None, [])
+    assert type(patch).__name__ == "Patch"
+    for bad in (None, {}, {"run": "ghost"}):
+        with trigger(f"{ids.VIEW}.data", bad):
+            assert callbacks.render_atlas(bad, None, None, None) is no_update
+
+
+def test_grid_and_pin_panels(env):
+    _, run, view = env
+    assert "Box- or lasso" in str(callbacks.render_grid(None, 0, view))
+    assert "No samples" in str(callbacks.render_grid({"ids": [], "origin": "?"}, 0, view))
+    grid = callbacks.render_grid({"ids": list(range(100)), "origin": "g1/generated"}, 1, view)
+    assert "100 selected" in str(grid) and "page 2 of 3" in str(grid)
+    assert "page 3 of 3" in str(callbacks.render_grid({"ids": list(range(100))}, 99, view))
+    assert callbacks.render_grid({"ids": [1]}, 0, None) is no_update
+    panel = callbacks.render_pin({"id": 5, "layer": "d2", "source": "generated"}, view)
+    text = str(panel)
+    assert "Nearest neighbours in d2" in text and "/sample/synth/5.png" in text and "Across layers" in text
+    assert "Click a point" in str(callbacks.render_pin(None, view))
+    for bad in ({"id": -1}, {"id": "3"}, {"id": 10**7}, "x"):
+        assert callbacks.render_pin(bad, view) is no_update
+
+
+def test_turn_page(env):
+    sel = {"ids": list(range(100))}
+    with trigger(f"{ids.GRID_NEXT}.n_clicks", 1):
+        assert callbacks.turn_page(0, 1, sel, 0) == 1
+        assert callbacks.turn_page(0, 1, sel, 2) == 2  # last page
+        assert callbacks.turn_page(0, 1, None, None) == 0
+    with trigger(f"{ids.GRID_PREV}.n_clicks", 1):
+        assert callbacks.turn_page(1, 0, sel, 0) == 0
+    with trigger(f"{ids.SELECTION}.data", sel):
+        assert callbacks.turn_page(0, 0, sel, 2) == 0
+
+
+def test_focus_open_close_render(env):
+    _, run, view = env
+    with trigger(f"{ids.FOCUS_PICK}.value", "d2/real"):
+        assert callbacks.open_focus("d2/real", 0, view) == ({"layer": "d2", "source": "real"}, no_update)
+        assert callbacks.open_focus("zz/real", 0, view) == (no_update, no_update)
+        assert callbacks.open_focus(None, 0, view) == (no_update, no_update)
+    with trigger(f"{ids.FOCUS_CLOSE}.n_clicks", 1):
+        assert callbacks.open_focus("d2/real", 1, view) == (None, None)
+    fig, title, cls = callbacks.render_focus({"layer": "d2", "source": "real"}, view, {"ids": [130]}, None, [1])
+    assert cls == "modal" and "d2" in title and fig.data[1].visible == "legendonly"
+    assert callbacks.render_focus(None, view, None, None, None) == (no_update, "", "modal hidden")
+    assert callbacks.render_focus({"layer": "zz"}, view, None, None, None)[2] == "modal hidden"
+    assert callbacks.render_focus({"layer": "d2", "source": "real"}, None, None, None, None) == (no_update,) * 3
+
+
+def test_error_card_has_no_traceback():
+    card = layout.error_card("it broke", "python -m precompute --profile demo --out runs/demo")
+    assert "Traceback" not in str(card) and "python -m precompute" in str(card)

@@ -1,0 +1,90 @@
+"""The pure figure builders: trace layout, colours, and customdata == sample ids."""
+import numpy as np
+import pytest
+
+from app import figures
+from app.figures import Panel, atlas_figure, class_of_trace, map_figure, selected_positions
+
+NAMES = [str(i) for i in range(10)]
+
+
+def _panel(key="g1/generated", n=200, seed=0, offset=0):
+    rng = np.random.default_rng(seed)
+    ids = np.arange(offset, offset + n)
+    return Panel(key, key.split("/")[0], "64×8×8", rng.normal(size=(n, 2)), ids,
+                 rng.integers(0, 10, n), rng.random(n).astype(np.float32))
+
+
+def test_map_figure_one_webgl_trace_per_class_plus_pin():
+    fig = map_figure(_panel(), NAMES)
+    assert len(fig.data) == len(NAMES) + 1
+    assert all(t.type == "scattergl" for t in fig.data)
+    assert fig.data[-1].name == figures.PIN_NAME
+
+
+def test_customdata_is_plain_list_of_row_ids_split_by_class():
+    panel = _panel()
+    fig = map_figure(panel, NAMES)
+    for c, trace in enumerate(fig.data[:10]):
+        assert isinstance(trace.customdata, tuple | list)
+        assert all(type(v) is int for v in trace.customdata)
+        assert list(trace.customdata) == panel.ids[panel.labels == c].tolist()
+    got = sorted(v for t in fig.data[:10] for v in t.customdata)
+    assert got == panel.ids.tolist()
+    # serialised: plain JSON list, not a base64 typed array
+    js = fig.to_plotly_json()["data"][0]["customdata"]
+    assert isinstance(js, list | tuple)
+
+
+def test_class_colours_and_continuous_colours():
+    fig = map_figure(_panel(), NAMES, "class")
+    assert [t.marker.color for t in fig.data[:10]] == list(figures.PALETTE)
+    fig = map_figure(_panel(), NAMES, "d_score")
+    assert fig.data[0].marker.coloraxis == "coloraxis"
+    assert fig.layout.coloraxis.cmin == 0 and fig.layout.coloraxis.cmax == 1
+
+
+def test_bad_colour_mode_and_missing_values_raise():
+    with pytest.raises(ValueError):
+        map_figure(_panel(), NAMES, "rainbow")
+    p = _panel()
+    with pytest.raises(ValueError):
+        map_figure(Panel(p.key, p.title, p.subtitle, p.xy, p.ids, p.labels, None), NAMES, "confidence")
+
+
+def test_hidden_classes_are_legendonly_and_selection_positions():
+    panel = _panel()
+    chosen = panel.ids[:30].tolist()
+    fig = map_figure(panel, NAMES, hidden=[3], selected=chosen)
+    assert fig.data[3].visible == "legendonly" and fig.data[2].visible is True
+    picked = [t.customdata[i] for t in fig.data[:10] for i in (t.selectedpoints or [])]
+    assert sorted(picked) == sorted(chosen)
+    assert selected_positions([], np.array([1])) == []
+    assert selected_positions([5, 6], None) is None
+
+
+def test_atlas_figure_layout_and_trace_arithmetic():
+    rows = [("Generator", [_panel("g1/generated"), _panel("g2/generated", seed=1)]),
+            ("Real", [_panel("input/real", seed=2, offset=200)])]
+    fig = atlas_figure(rows, NAMES, pinned={"g2/generated": (5, 0.1, 0.2)})
+    n = len(NAMES)
+    assert len(fig.data) == 3 * (n + 1) + n  # panels + legend traces
+    # panel p trace c lives on axis p; customdata are ids of that panel's class c
+    for p, (_, panel) in enumerate([(0, rows[0][1][0]), (1, rows[0][1][1]), (2, rows[1][1][0])]):
+        for c in range(n):
+            t = fig.data[p * (n + 1) + c]
+            assert t.xaxis == ("x" if p == 0 else f"x{p + 1}")
+            assert list(t.customdata) == panel.ids[panel.labels == c].tolist()
+            assert class_of_trace(p * (n + 1) + c, n, 3) == c
+        assert class_of_trace(p * (n + 1) + n, n, 3) is None
+    assert list(fig.data[2 * (n + 1) - 1].customdata) == [5]  # g2's pin marker
+    assert class_of_trace(3 * (n + 1) + 4, n, 3) == 4  # legend trace of class 4
+    assert [t.showlegend for t in fig.data[-n:]] == [None] * n or all(t.showlegend is not False for t in fig.data[-n:])
+    assert fig.layout.height > 0 and fig.layout.xaxis3.domain is not None
+    titles = [a.text for a in fig.layout.annotations]
+    assert any("g2" in t for t in titles) and any("GENERATOR" in t for t in titles)
+
+
+def test_message_figure_has_text():
+    fig = figures.message_figure("no umap map")
+    assert fig.layout.annotations[0].text == "no umap map"

@@ -1,0 +1,70 @@
+"""Flask routes: digit PNGs with long-lived cache headers, clean 404s, the CLI's clear errors."""
+import io
+import subprocess
+import sys
+
+from PIL import Image
+
+from app.__main__ import main
+
+
+def test_png_served_with_cache_headers(app_and_client):
+    _, client = app_and_client
+    resp = client.get("/sample/synth/3.png")
+    assert resp.status_code == 200 and resp.mimetype == "image/png"
+    img = Image.open(io.BytesIO(resp.data))
+    assert img.size == (112, 112)  # 28 px upscaled x4, nearest neighbour
+    assert "max-age=31536000" in resp.headers["Cache-Control"] and "immutable" in resp.headers["Cache-Control"]
+    etag = resp.headers["ETag"]
+    again = client.get("/sample/synth/3.png", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_png_pixels_are_the_sample(app_and_client, synthetic_root):
+    import numpy as np
+
+    _, client = app_and_client
+    img = np.asarray(Image.open(io.BytesIO(client.get("/sample/synth/7.png").data)))
+    want = np.load(synthetic_root / "synth" / "samples" / "images.npy")[7]
+    assert (img[::4, ::4] == want).all()
+
+
+def test_unknown_run_or_id_is_404(app_and_client):
+    _, client = app_and_client
+    for url in ("/sample/nope/1.png", "/sample/synth/240.png", "/sample/synth/99999999.png",
+                "/sample/synth/-1.png", "/sample/synth/abc.png", "/sample/../synth/1.png", "/sample/synth/1.jpg"):
+        resp = client.get(url)
+        assert resp.status_code == 404, url
+        assert b"Traceback" not in resp.data
+
+
+def test_index_and_health(app_and_client):
+    _, client = app_and_client
+    assert client.get("/").status_code == 200
+    assert client.get("/healthz").get_json()["runs"] == ["synth", "synth2"]
+
+
+def test_callback_http_errors_do_not_leak(app_and_client):
+    _, client = app_and_client
+    body = {"output": "page.children", "outputs": {"id": "page", "property": "children"},
+            "inputs": [{"id": "url", "property": "search", "value": "?run=%00"}], "changedPropIds": ["url.search"]}
+    resp = client.post("/_dash-update-component", json=body)
+    assert resp.status_code == 200 and b"Traceback" not in resp.data
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    assert main(["--cache", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "python -m precompute" in err[0]
+    proc = subprocess.run([sys.executable, "-m", "app", "--bogus"], capture_output=True, text=True)
+    assert proc.returncode != 0 and len(proc.stderr.strip().splitlines()) == 1
+    assert main(["--cache", str(tmp_path), "--port", "70000"]) == 2
+
+
+def test_app_never_imports_torch():
+    code = ("import sys, app, app.callbacks, app.routes, app.wsgi; "
+            "bad = [m for m in sys.modules if m == 'torch' or m.startswith(('precompute', 'gan_core.models', "
+            "'gan_core.capture'))]; print(bad); sys.exit(1 if bad else 0)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"GAN_ATLAS_CACHE": "/nonexistent", "PATH": "/usr/bin"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
