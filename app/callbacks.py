@@ -81,7 +81,7 @@ def build_atlas(run: Run, view: dict, selection=None, pinned=None, hidden=None) 
         for c in range(n):
             trace = data[p * stride(n) + c]
             trace["selectedpoints"] = selected_positions(trace.get("customdata", []), sel)
-        data[p * stride(n) + n] = pin_trace(_pin_point(run, key, view, pinned), p).to_plotly_json()
+        data[p * stride(n) + n] = pin_trace(_pin_point(run, key, view, pinned), p)
     return {**fig, "data": data}
 
 

@@ -195,9 +195,8 @@ def atlas_figure_dict(root: str, run: str, version: str, method: str, color_by: 
 def _memoized_atlas(root, run, version, method, color_by, epoch, hidden):
     r = Atlas(root).load(run)
     rows = panels(r, method, None if epoch < 0 else epoch, color_by)
-    fig = figures.atlas_figure(rows, r.class_names, color_by, [int(h) for h in hidden.split(",") if h],
-                               uirevision=f"{run}|{method}|{epoch}")
-    return fig.to_plotly_json()
+    return figures.atlas_figure_dict(rows, r.class_names, color_by, [int(h) for h in hidden.split(",") if h],
+                                     uirevision=f"{run}|{method}|{epoch}")
 
 
 def error_parts(exc: Exception) -> tuple[str, str]:

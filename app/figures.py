@@ -15,6 +15,7 @@ Never use pointNumber as an id: it is only a position inside one class trace.
 """
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ COLOR_MODES = {"class": "class", "confidence": "classifier confidence",
                "d_score": "D score (P real)", "source": "real vs generated"}
 SCALES = {"confidence": "Viridis", "d_score": "RdBu", "source": [
     [0.0, SOURCE_COLORS[0]], [0.5, SOURCE_COLORS[0]], [0.5, SOURCE_COLORS[1]], [1.0, SOURCE_COLORS[1]]]}
-DIM_OPACITY = 0.07
+DIM_OPACITY = 0.12
 PIN_NAME = "pinned"
 HEADER_PX, TITLE_PX, PANEL_PX, GAP_PX = 26, 22, 210, 14
 
@@ -74,6 +75,13 @@ def selected_positions(trace_ids: Sequence[int], selected: np.ndarray | None) ->
     return np.flatnonzero(np.isin(np.asarray(trace_ids), selected)).tolist()
 
 
+def b64(values) -> dict:
+    """A float32 array as plotly.js's typed-array spec: compact, and what plotly.py itself sends
+    for numpy arrays. Only for coordinates and colours; ids stay plain lists (module doc)."""
+    arr = np.ascontiguousarray(values, dtype="<f4")
+    return {"dtype": "f4", "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
+
+
 def _axis(p: int) -> str:
     return "" if p == 0 else str(p + 1)
 
@@ -90,60 +98,68 @@ def panel_traces(panel: Panel, p: int, class_names: Sequence[str], color_by: str
         mask = panel.labels == c
         trace_ids = panel.ids[mask].tolist()
         marker = (dict(color=class_color(c), size=size) if color_by == "class" else
-                  dict(color=np.asarray(panel.values[mask], dtype=np.float32), coloraxis="coloraxis", size=size))
-        traces.append(go.Scattergl(
-            x=xy[mask, 0], y=xy[mask, 1], customdata=trace_ids, name=str(name), legendgroup=f"class{c}",
-            showlegend=False, mode="markers", marker=marker, hoverinfo="none", xaxis=f"x{ax}", yaxis=f"y{ax}",
-            visible="legendonly" if c in hidden else True, selectedpoints=selected_positions(trace_ids, selected),
+                  dict(color=b64(panel.values[mask]), coloraxis="coloraxis", size=size))
+        traces.append(dict(
+            type="scattergl", x=b64(xy[mask, 0]), y=b64(xy[mask, 1]), customdata=trace_ids, name=str(name),
+            legendgroup=f"class{c}", showlegend=False, mode="markers", marker=marker, hoverinfo="none",
+            xaxis=f"x{ax}", yaxis=f"y{ax}", visible="legendonly" if c in hidden else True,
+            selectedpoints=selected_positions(trace_ids, selected),
             selected=dict(marker=dict(opacity=1.0)), unselected=dict(marker=dict(opacity=DIM_OPACITY))))
     traces.append(pin_trace(pinned, p, size))
     return traces
 
 
-def pin_trace(pinned: tuple[int, float, float] | None, p: int = 0, size: int = 4) -> go.Scattergl:
+def pin_trace(pinned: tuple[int, float, float] | None, p: int = 0, size: int = 4) -> dict:
     """The marker for the pinned sample in panel p: (id, x, y), or an empty trace."""
     ax = _axis(p)
-    return go.Scattergl(
-        x=[] if pinned is None else [pinned[1]], y=[] if pinned is None else [pinned[2]],
+    return dict(
+        type="scattergl", x=[] if pinned is None else [pinned[1]], y=[] if pinned is None else [pinned[2]],
         customdata=[] if pinned is None else [int(pinned[0])], name=PIN_NAME, mode="markers", hoverinfo="skip",
         showlegend=False, xaxis=f"x{ax}", yaxis=f"y{ax}",
         marker=dict(symbol="star", size=size * 3 + 6, color="#111111", line=dict(color="#ffffff", width=1.5)))
 
 
 def legend_traces(class_names: Sequence[str], hidden: set[int]) -> list:
-    return [go.Scattergl(x=[None], y=[None], name=str(name), legendgroup=f"class{c}", mode="markers",
+    return [dict(type="scattergl", x=[None], y=[None], name=str(name), legendgroup=f"class{c}", mode="markers",
                          marker=dict(color=class_color(c), size=9), hoverinfo="skip",
                          visible="legendonly" if c in hidden else True)
             for c, name in enumerate(class_names)]
 
 
-def _style(fig: go.Figure, color_by: str, uirevision: str | None, legend: bool) -> None:
-    fig.update_layout(
-        uirevision=uirevision, dragmode="select", hovermode="closest", showlegend=legend,
+def _layout(color_by: str, uirevision: str | None) -> dict:
+    layout = dict(
+        uirevision=uirevision, dragmode="select", hovermode="closest", showlegend=True,
         plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)", font=dict(family="Inter, system-ui, sans-serif"),
+        modebar=dict(bgcolor="rgba(255,255,255,0.85)", color="#9aa0a6", activecolor="#2f5d9e"),
         legend=dict(orientation="h", x=0, xanchor="left", y=1, yanchor="bottom", itemsizing="constant",
                     title=dict(text="classes (click hides, double-click isolates)  "), font=dict(size=12)))
     if color_by != "class":
-        fig.update_layout(coloraxis=dict(
+        layout["coloraxis"] = dict(
             colorscale=SCALES[color_by], cmin=0.0, cmax=1.0,
             colorbar=dict(title=dict(text=COLOR_MODES[color_by], side="right"), thickness=10, lenmode="pixels",
                           len=220, y=1, yanchor="top", x=1.0, xanchor="left",
-                          tickvals=[0.25, 0.75] if color_by == "source" else None,
-                          ticktext=["generated", "real"] if color_by == "source" else None)))
+                          **(dict(tickvals=[0.25, 0.75], ticktext=["generated", "real"]) if color_by == "source" else {})))
+    return layout
 
 
-def atlas_figure(rows: Sequence[tuple[str, Sequence[Panel]]], class_names: Sequence[str], color_by: str = "class",
-                 hidden: Iterable[int] = (), selected: Iterable[int] | None = None,
-                 pinned: dict | None = None, uirevision: str | None = None, cols: int = 4) -> go.Figure:
+def _figure(spec: dict) -> go.Figure:
+    # the dicts are built to plotly's schema (the tests validate them); skipping plotly's
+    # per-element validation of ~100k customdata values is what keeps a view change fast
+    return go.Figure(spec, _validate=False)
+
+
+def atlas_figure_dict(rows: Sequence[tuple[str, Sequence[Panel]]], class_names: Sequence[str],
+                      color_by: str = "class", hidden: Iterable[int] = (), selected: Iterable[int] | None = None,
+                      pinned: dict | None = None, uirevision: str | None = None, cols: int = 4) -> dict:
     """Every map as a small multiple: one subplot per panel, one row per group (network order).
-    `pinned` maps panel key -> (id, x, y)."""
+    `pinned` maps panel key -> (id, x, y). Returns the figure as a plain dict."""
     hidden, pinned = {int(h) for h in hidden}, pinned or {}
     sel = None if selected is None else np.fromiter(selected, dtype=np.int64)
     n_points = max((len(pn.ids) for _, panels in rows for pn in panels), default=0)
     size = 3 if n_points > 3000 else 4
     legend_px = 34
     height = legend_px + sum(HEADER_PX + -(-len(panels) // cols) * (TITLE_PX + PANEL_PX + GAP_PX) for _, panels in rows)
-    traces, layout, annotations, shapes = [], {}, [], []
+    traces, layout, annotations, shapes = [], _layout(color_by, uirevision), [], []
     y_px, p = legend_px, 0
     col_w, col_gap = (1 - 0.015 * (cols - 1)) / cols, 0.015
     for row_title, panels in rows:
@@ -168,11 +184,14 @@ def atlas_figure(rows: Sequence[tuple[str, Sequence[Panel]]], class_names: Seque
             p += 1
         y_px += -(-len(panels) // cols) * (TITLE_PX + PANEL_PX + GAP_PX)
     traces += legend_traces(class_names, hidden)
-    fig = go.Figure(traces)
-    fig.update_layout(height=height, margin=dict(l=0, r=70 if color_by != "class" else 0, t=0, b=0),
-                      annotations=annotations, shapes=shapes, **layout)
-    _style(fig, color_by, uirevision, legend=True)
-    return fig
+    layout.update(height=height, margin=dict(l=0, r=70 if color_by != "class" else 0, t=0, b=0),
+                  annotations=annotations, shapes=shapes)
+    return {"data": traces, "layout": layout}
+
+
+def atlas_figure(*args, **kwargs) -> go.Figure:
+    """atlas_figure_dict as a plotly Figure."""
+    return _figure(atlas_figure_dict(*args, **kwargs))
 
 
 def map_figure(panel: Panel, class_names: Sequence[str], color_by: str = "class", hidden: Iterable[int] = (),
@@ -182,12 +201,11 @@ def map_figure(panel: Panel, class_names: Sequence[str], color_by: str = "class"
     sel = None if selected is None else np.fromiter(selected, dtype=np.int64)
     traces = panel_traces(panel, 0, class_names, color_by, {int(h) for h in hidden}, sel, pinned, 6)
     for t in traces[:len(class_names)]:
-        t.showlegend = True
-    fig = go.Figure(traces)
-    fig.update_layout(margin=dict(l=4, r=4, t=40, b=4), xaxis=dict(visible=False), yaxis=dict(visible=False),
-                      plot_bgcolor="#ffffff")
-    _style(fig, color_by, uirevision, legend=True)
-    return fig
+        t["showlegend"] = True
+    layout = _layout(color_by, uirevision)
+    layout.update(margin=dict(l=4, r=4, t=40, b=4), xaxis=dict(visible=False), yaxis=dict(visible=False),
+                  plot_bgcolor="#ffffff")
+    return _figure({"data": traces, "layout": layout})
 
 
 def message_figure(text: str) -> go.Figure:

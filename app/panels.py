@@ -1,5 +1,5 @@
 """The side panels: the selection grid and the pinned sample. HTML only; images come from
-the cached PNG route, so a page of 48 digits costs 48 cached GETs, not 48 base64 blobs."""
+the cached PNG route, so a page of 40 digits costs 40 cached GETs, not 48 base64 blobs."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,7 @@ from dash import get_relative_path, html
 from .data import Run
 from .figures import class_color
 
-_CONFIG = {"page_size": 48}
+_CONFIG = {"page_size": 40}
 
 
 def configure(page_size: int) -> None:

@@ -28,7 +28,7 @@ class Settings:
     cache_redis_url: str | None = None
     cache_timeout: int = 3600                # seconds a memoized figure lives
     image_scale: int = 4                     # 28 px digit -> 112 px PNG, nearest neighbour
-    grid_page_size: int = 48                 # images per page of the selection grid
+    grid_page_size: int = 40                 # images per page of the selection grid
     log_level: str = "INFO"
 
     def flask_caching_config(self) -> dict:

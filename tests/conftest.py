@@ -43,7 +43,8 @@ def smoke_cache(tmp_path_factory) -> Path:
         proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=SMOKE_BUILD_TIMEOUT_S)
         if proc.returncode == 0 and (out / "manifest.json").is_file():
             return out
-        reason = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        lines = (proc.stderr + proc.stdout).strip().splitlines()
+        reason = [ln for ln in lines if ln.lower().startswith("error")][-1:] or lines[-1:] or ["no output"]
     except subprocess.TimeoutExpired:
         reason = [f"took over {SMOKE_BUILD_TIMEOUT_S} s"]
     shutil.rmtree(out, ignore_errors=True)

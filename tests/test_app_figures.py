@@ -88,3 +88,18 @@ def test_atlas_figure_layout_and_trace_arithmetic():
 def test_message_figure_has_text():
     fig = figures.message_figure("no umap map")
     assert fig.layout.annotations[0].text == "no umap map"
+
+
+def test_dict_builders_pass_plotly_validation():
+    """The fast path skips plotly's validation, so check the schema here once."""
+    import base64 as b64mod
+
+    import plotly.graph_objects as go
+
+    rows = [("Generator", [_panel("g1/generated"), _panel("g2/generated", seed=1)])]
+    for mode in figures.COLOR_MODES:
+        spec = figures.atlas_figure_dict(rows, NAMES, mode, hidden=[1], selected=[1, 2, 3],
+                                         pinned={"g1/generated": (1, 0.0, 0.0)})
+        go.Figure(spec)  # raises on any invalid property
+    enc = figures.b64(np.array([1.5, -2.0]))
+    assert enc["dtype"] == "f4" and np.frombuffer(b64mod.b64decode(enc["bdata"]), "<f4").tolist() == [1.5, -2.0]

@@ -1,0 +1,159 @@
+"""Real-browser test: headless Debian Chromium against the app served on a smoke cache.
+
+Hover shows the digit tooltip (and rings the sample in the other maps); a box selection
+fills the grid and highlights the same samples in another map; the console stays clean.
+A missing browser skips locally but FAILS in CI (CI=true).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+
+import pytest
+
+CHROME = os.environ.get("CHROME_BIN", "/usr/bin/chromium")
+DRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+CHROME_FLAGS = ("--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-background-networking "
+                "--disable-component-update --disable-sync --no-first-run --window-size=1500,1300").split()
+
+
+def _no_browser(reason: str):
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI needs a browser for the real-browser test: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def served(smoke_cache, tmp_path_factory):
+    from werkzeug.serving import make_server
+
+    from app import create_app
+    from app.settings import Settings
+
+    app = create_app(settings=Settings(cache_root=smoke_cache, cache_dir=tmp_path_factory.mktemp("fc")))
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (shutil.which(CHROME) and shutil.which(DRIVER)):
+        _no_browser(f"no Chromium at {CHROME} or chromedriver at {DRIVER}")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROME
+    for flag in CHROME_FLAGS:
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    try:
+        driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    except Exception as exc:  # noqa: BLE001 - any start-up failure means "no usable browser"
+        _no_browser(f"Chromium did not start: {exc}")
+    yield driver
+    driver.quit()
+
+
+def wait_for(fn, timeout=30.0, what="condition"):
+    end = time.time() + timeout
+    while time.time() < end:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+# viewport coordinates of a panel's points/box, from Plotly's own axis mapping
+JS_HELPERS = """
+window.__t = {
+  gd: function () { return document.querySelector('#atlas-graph .js-plotly-plot'); },
+  axes: function (p) { var s = p === 0 ? '' : String(p + 1), L = this.gd()._fullLayout;
+                       return [L['xaxis' + s], L['yaxis' + s]]; },
+  point: function (p) {
+    var gd = this.gd(), r = gd.getBoundingClientRect(), ax = this.axes(p), best = null;
+    gd._fullData.forEach(function (t) {
+      var q = parseInt((t.xaxis || 'x').slice(1) || '1', 10) - 1;
+      if (q !== p || t.name === 'pinned' || !t.customdata || !t.customdata.length || best) return;
+      best = [r.left + ax[0]._offset + ax[0].l2p(t.x[0]), r.top + ax[1]._offset + ax[1].l2p(t.y[0]), t.customdata[0]];
+    });
+    return best;
+  },
+  box: function (p) {
+    var r = this.gd().getBoundingClientRect(), ax = this.axes(p);
+    return [r.left + ax[0]._offset + 0.2 * ax[0]._length, r.top + ax[1]._offset + 0.2 * ax[1]._length,
+            r.left + ax[0]._offset + 0.8 * ax[0]._length, r.top + ax[1]._offset + 0.8 * ax[1]._length];
+  },
+  selectedIds: function (p) {
+    var out = [];
+    this.gd().data.forEach(function (t) {
+      var q = parseInt((t.xaxis || 'x').slice(1) || '1', 10) - 1;
+      if (q === p && t.name !== 'pinned' && Array.isArray(t.selectedpoints))
+        t.selectedpoints.forEach(function (i) { out.push(t.customdata[i]); });
+    });
+    return out.sort(function (a, b) { return a - b; });
+  }
+};
+"""
+
+
+def test_hover_select_and_console(browser, served):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    browser.get(served)
+    wait_for(lambda: browser.execute_script(
+        "var g = document.querySelector('#atlas-graph .js-plotly-plot'); return g && g._fullData && g._fullData.length"),
+        60, "the atlas figure")
+    browser.execute_script(JS_HELPERS)
+    panels = browser.execute_script("return document.querySelector('#atlas-graph .js-plotly-plot')._fullData"
+                                    ".filter(function (t) { return t.name === 'pinned'; }).length")
+    assert panels >= 2
+
+    # hover a point in the first map: the digit tooltip appears, sharp and >= 84 px
+    x, y, sample_id = browser.execute_script("return __t.point(0)")
+    actions = ActionChains(browser)
+    actions.w3c_actions.pointer_action.move_to_location(int(x) + 1, int(y) + 1)
+    actions.w3c_actions.pointer_action.move_to_location(int(x), int(y))
+    actions.perform()
+    img = wait_for(lambda: [e for e in browser.find_elements(By.CSS_SELECTOR, ".digit-tip img.tip-img")
+                            if e.is_displayed()], 20, "the hover tooltip")[0]
+    assert "/sample/" in img.get_attribute("src")
+    wait_for(lambda: browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img),
+             10, "the digit image to load")
+    assert img.size["width"] >= 84 and img.size["height"] >= 84
+    assert browser.execute_script("return getComputedStyle(arguments[0]).imageRendering", img) in (
+        "pixelated", "crisp-edges")
+    # ...and the same sample is ringed in at least one other map
+    wait_for(lambda: browser.execute_script(
+        "return Array.from(document.querySelectorAll('.hover-ring')).filter(function (r) {"
+        " return r.style.display === 'block'; }).length"), 10, "the hover ring in other maps")
+
+    # box-select in the first map: the grid fills and the second map highlights the same samples
+    x0, y0, x1, y1 = browser.execute_script("return __t.box(0)")
+    drag = ActionChains(browser)
+    ptr = drag.w3c_actions.pointer_action
+    ptr.move_to_location(int(x0), int(y0))
+    ptr.click_and_hold()
+    for f in (0.25, 0.5, 0.75, 1.0):
+        ptr.move_to_location(int(x0 + f * (x1 - x0)), int(y0 + f * (y1 - y0)))
+    ptr.release()
+    drag.perform()
+    count = wait_for(lambda: [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".sel-count")], 20,
+                     "the selection grid")[0]
+    n_selected = int(count.split()[0].replace(",", ""))
+    assert n_selected > 0
+    assert browser.find_elements(By.CSS_SELECTOR, "#selection-grid .thumb img")
+    assert browser.find_elements(By.CSS_SELECTOR, "#selection-grid .hist-bar")
+    first = wait_for(lambda: browser.execute_script("return __t.selectedIds(0)"), 20, "highlight in map 1")
+    second = wait_for(lambda: browser.execute_script("return __t.selectedIds(1)"), 20, "highlight in map 2")
+    assert first == second and len(first) == n_selected  # same samples lit in another map
+
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
