@@ -197,11 +197,9 @@ def atlas_figure(*args, **kwargs) -> go.Figure:
 def map_figure(panel: Panel, class_names: Sequence[str], color_by: str = "class", hidden: Iterable[int] = (),
                selected: Iterable[int] | None = None, pinned: tuple[int, float, float] | None = None,
                uirevision: str | None = None) -> go.Figure:
-    """One map, large (the focus view). Trace index c is class c, as in panel 0 of the atlas."""
-    sel = None if selected is None else np.fromiter(selected, dtype=np.int64)
-    traces = panel_traces(panel, 0, class_names, color_by, {int(h) for h in hidden}, sel, pinned, 6)
-    for t in traces[:len(class_names)]:
-        t["showlegend"] = True
+    """One map, large (the focus view): the trace layout of a one-panel atlas."""
+    sel, hidden = None if selected is None else np.fromiter(selected, dtype=np.int64), {int(h) for h in hidden}
+    traces = panel_traces(panel, 0, class_names, color_by, hidden, sel, pinned, 6) + legend_traces(class_names, hidden)
     layout = _layout(color_by, uirevision)
     layout.update(margin=dict(l=4, r=4, t=40, b=4), xaxis=dict(visible=False), yaxis=dict(visible=False),
                   plot_bgcolor="#ffffff")

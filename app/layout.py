@@ -114,7 +114,7 @@ def focus_modal() -> html.Div:
                 html.Button("×", id=ids.FOCUS_CLOSE, n_clicks=0, className="icon-btn", title="close")]),
             html.Div(className="map-body focus-body", children=[
                 dcc.Graph(id=ids.FOCUS_GRAPH, config=GRAPH_CONFIG, clear_on_unhover=True,
-                          className="atlas-graph focus-graph", responsive=True),
+                          className="atlas-graph focus-graph", style={"height": "72vh"}),
                 dcc.Tooltip(id=ids.FOCUS_TIP, className="digit-tip", direction="right")]),
         ]),
     ])

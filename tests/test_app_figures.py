@@ -15,11 +15,12 @@ def _panel(key="g1/generated", n=200, seed=0, offset=0):
                  rng.integers(0, 10, n), rng.random(n).astype(np.float32))
 
 
-def test_map_figure_one_webgl_trace_per_class_plus_pin():
+def test_map_figure_one_webgl_trace_per_class_plus_pin_plus_legend():
     fig = map_figure(_panel(), NAMES)
-    assert len(fig.data) == len(NAMES) + 1
+    assert len(fig.data) == 2 * len(NAMES) + 1
     assert all(t.type == "scattergl" for t in fig.data)
-    assert fig.data[-1].name == figures.PIN_NAME
+    assert fig.data[len(NAMES)].name == figures.PIN_NAME
+    assert [t.name for t in fig.data[-len(NAMES):]] == NAMES and class_of_trace(len(NAMES) + 3, 10, 1) == 2
 
 
 def test_customdata_is_plain_list_of_row_ids_split_by_class():
@@ -30,6 +31,7 @@ def test_customdata_is_plain_list_of_row_ids_split_by_class():
         assert all(type(v) is int for v in trace.customdata)
         assert list(trace.customdata) == panel.ids[panel.labels == c].tolist()
     got = sorted(v for t in fig.data[:10] for v in t.customdata)
+    assert all(not t.customdata for t in fig.data[10:])
     assert got == panel.ids.tolist()
     # serialised: plain JSON list, not a base64 typed array
     js = fig.to_plotly_json()["data"][0]["customdata"]
