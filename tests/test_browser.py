@@ -155,5 +155,24 @@ def test_hover_select_and_console(browser, served):
     second = wait_for(lambda: browser.execute_script("return __t.selectedIds(1)"), 20, "highlight in map 2")
     assert first == second and len(first) == n_selected  # same samples lit in another map
 
+    # double-click deselects: the maps are restored and the grid says so
+    x0, y0, x1, y1 = browser.execute_script("return __t.box(1)")
+    dbl = ActionChains(browser)
+    dbl.w3c_actions.pointer_action.move_to_location(int(x0), int(y1))
+    dbl.w3c_actions.pointer_action.double_click()
+    dbl.perform()
+    wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, ".sel-count"), 20, "the grid to clear")
+    wait_for(lambda: not browser.execute_script("return __t.selectedIds(1).length"), 20, "maps restored")
+
+    # the focus view opens any map large, and closes
+    browser.find_element(By.CSS_SELECTOR, "#focus-select").click()
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option"), 10, "focus menu")[2].click()
+    wait_for(lambda: browser.find_element(By.ID, "focus-modal").get_attribute("class") == "modal", 20, "focus view")
+    wait_for(lambda: browser.execute_script(
+        "var g = document.querySelector('#focus-graph .js-plotly-plot'); return !!(g && g._fullData && "
+        "g._fullData.some(function (t) { return t.customdata && t.customdata.length; }))"), 20, "focus map drawn")
+    browser.find_element(By.ID, "focus-close").click()
+    wait_for(lambda: "hidden" in browser.find_element(By.ID, "focus-modal").get_attribute("class"), 10, "close")
+
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
