@@ -1,0 +1,168 @@
+"""The precompute job: data -> weights -> activations -> embeddings -> cache (written atomically)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import platform
+import shlex
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from gan_core.cache import CacheWriter, embedding_file
+from gan_core.data import load_idx_dataset, to_model_range
+from gan_core.layers import LAYERS, display_label
+from gan_core.models import Classifier, Discriminator, Generator
+from precompute.checkpoints import file_sha256, load_weights
+from precompute.config import Profile, TrainConfig
+from precompute.embed import DegenerateInputError, make_reducer, nearest_neighbors, pca_features
+from precompute.record import Recording, record_all
+from precompute.train import test_classifier, train_classifier, train_gan
+
+log = logging.getLogger(__name__)
+WEIGHT_FILES = ("generator.safetensors", "discriminator.safetensors", "classifier.safetensors")
+
+
+def library_versions() -> dict:
+    out = {"python": platform.python_version()}
+    for pkg in ("torch", "numpy", "scikit-learn", "openTSNE", "umap-learn", "numba", "safetensors"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def load_shipped(weights_dir: Path, n_classes: int, device: torch.device) -> tuple[Generator, Discriminator, Classifier, TrainConfig]:
+    """Models from a weights directory (generator/discriminator/classifier safetensors + config.json)."""
+    cfg_file = weights_dir / "config.json"
+    if not cfg_file.is_file():
+        raise FileNotFoundError(f"{cfg_file}: not found; --weights must name a directory of trained weights")
+    cfg = TrainConfig(**json.loads(cfg_file.read_text()))
+    G = load_weights(Generator(cfg.latent_dim, cfg.width), weights_dir / "generator.safetensors")
+    D = load_weights(Discriminator(cfg.width), weights_dir / "discriminator.safetensors")
+    C = load_weights(Classifier(cfg.width, n_classes), weights_dir / "classifier.safetensors")
+    return G.to(device).eval(), D.to(device).eval(), C.to(device).eval(), cfg
+
+
+def train_models(profile: Profile, data, train_dir: Path, device: torch.device):
+    """Train the classifier and the GAN into train_dir, then write its config.json beside them."""
+    C, _ = train_classifier(data, profile.train_cfg, train_dir, device)
+    G, D = train_gan(data, profile.train_cfg, train_dir, device)
+    last = train_dir / "checkpoints" / f"epoch_{profile.train_cfg.epochs:03d}"
+    for name in ("generator.safetensors", "discriminator.safetensors"):
+        (train_dir / name).write_bytes((last / name).read_bytes())
+    (train_dir / "config.json").write_text(json.dumps(profile.to_json()["train_cfg"], indent=2))
+    return G, D, C
+
+
+def embed_all(rec: Recording, profile: Profile, writer: CacheWriter) -> tuple[list, list, list]:
+    """Every (layer, source) set: PCA features, k-NN ids, and one map per method. Resumes from writer."""
+    cfg = profile.embed
+    embeddings, features, neighbors = [], [], []
+    jobs = [(key, method) for key in rec.activations for method in cfg.methods]
+    bar = tqdm(total=len(jobs), desc="embeddings", unit="map")
+    for (layer, source), x in rec.activations.items():
+        ids = rec.rows[source]
+        feat_file, nn_file = f"features/{layer}__{source}.npy", f"neighbors/{layer}__{source}.npy"
+        feats, feats_reason = None, None
+        try:
+            if not writer.has(feat_file):
+                writer.save(feat_file, pca_features(x, cfg.pca_dims, cfg.seed))
+            feats = writer.load(feat_file)
+            features.append({"layer": layer, "source": source, "file": feat_file, "dims": int(feats.shape[1])})
+        except DegenerateInputError as exc:
+            feats_reason = exc.reason
+            log.info("%s/%s: no PCA features (%s)", layer, source, exc.reason)
+        if not writer.has(nn_file):
+            writer.save(nn_file, ids[nearest_neighbors(x, cfg.knn_k)] if len(x) > 1 else np.zeros((len(x), 0), np.int32))
+        neighbors.append({"layer": layer, "source": source, "file": nn_file, "k": cfg.knn_k, "space": "original activations"})
+        for method in cfg.methods:
+            reducer = make_reducer(method, cfg)
+            entry = {"layer": layer, "source": source, "method": method, "epoch": None,
+                     "params": {**reducer.params, "input": "activations" if method == "pca" else f"pca{cfg.pca_dims}"}}
+            rel = embedding_file(layer, source, method)
+            bar.set_postfix_str(f"{layer}/{source}/{method}")
+            t0 = time.time()
+            try:
+                if not writer.has(rel):
+                    if method != "pca" and feats is None:
+                        raise DegenerateInputError(feats_reason)
+                    writer.save(rel, reducer.fit_transform(x if method == "pca" else feats))
+                entry.update(file=rel, seconds=round(time.time() - t0, 2))
+            except DegenerateInputError as exc:
+                entry.update(file=None, reason=exc.reason)
+                log.info("skipped %s map of %s/%s: %s", method, layer, source, exc.reason)
+            embeddings.append(entry)
+            bar.update()
+    bar.close()
+    return embeddings, features, neighbors
+
+
+def run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path | None = None,
+        command: str | None = None) -> Path:
+    t_start = time.time()
+    stages = tqdm(total=4, desc="precompute", unit="stage")
+    data = load_idx_dataset(profile.data_dir, profile.dataset)
+    log.info("dataset %s: %d train, %d test images (digests verified)", data.name, len(data.train_images), len(data.test_images))
+    stages.update()
+    if profile.train:
+        train_dir = train_dir or out_dir.parent / f"{out_dir.name}-training"
+        G, D, C = train_models(profile, data, train_dir, device)
+        weights_dir, train_cfg = train_dir, profile.train_cfg
+    else:
+        weights_dir = profile.weights_dir
+        G, D, C, train_cfg = load_shipped(weights_dir, len(data.class_names), device)
+    weights = {name: file_sha256(weights_dir / name) for name in WEIGHT_FILES}
+    test_acc = test_classifier(C, data.test_images, data.test_labels, device)
+    log.info("classifier accuracy on the %d test images: %.4f", len(data.test_labels), test_acc)
+    stages.update()
+    rec = record_all(G, D, C, data, profile.record)
+    stages.update()
+    config = {**profile.to_json(), "train_cfg": train_cfg.__dict__, "seed": profile.record.seed}
+    writer = CacheWriter(out_dir, {"config": config, "weights": weights, "dataset": data.digest})
+    if writer.resumed:
+        log.info("resuming an interrupted run from %s", writer.staging)
+    for key, arr in rec.samples.items():
+        writer.save(f"samples/{key}.npy", arr)
+    for source, ids in rec.rows.items():
+        writer.save(f"rows/{source}.npy", ids)
+    embeddings, features, neighbors = embed_all(rec, profile, writer)
+    stages.update()
+    stages.close()
+    n_classes = len(data.class_names)
+    labels, source = rec.samples["label"], rec.samples["source"]
+    manifest = {
+        "run": {"name": out_dir.name, "profile": profile.name, "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "command": command or " ".join(shlex.quote(a) for a in sys.argv), "device": str(device),
+                "seconds": round(time.time() - t_start, 1)},
+        "config": config,
+        "versions": library_versions(),
+        "dataset": {"name": data.name, "digest": data.digest, "files": data.digests, "class_names": data.class_names},
+        "weights": {"dir": str(weights_dir), "sha256": weights},
+        "samples": {"count": int(len(labels)), "n_generated": int((source == 0).sum()), "n_real": int((source == 1).sum()),
+                    "latent_dim": int(G.latent_dim), "files": {k: f"samples/{k}.npy" for k in rec.samples}},
+        "sources": {s: {"rows": f"rows/{s}.npy", "count": int(len(ids))} for s, ids in rec.rows.items()},
+        "layers": [{"name": info.name, "model": info.model, "shape": list(rec.shapes[info.name]),
+                    "sources": [s for s in ("generated", "real", "joint") if (info.name, s) in rec.activations],
+                    "label": display_label(info.name, rec.shapes[info.name])}
+                   for info in LAYERS if info.name in rec.shapes],
+        "embeddings": embeddings, "features": features, "neighbors": neighbors,
+        "metrics": {
+            "classifier_test_accuracy": test_acc,
+            "generated_class_histogram": np.bincount(labels[source == 0], minlength=n_classes).tolist(),
+            "real_class_histogram": np.bincount(labels[source == 1], minlength=n_classes).tolist(),
+            "mean_generated_confidence": float(rec.samples["confidence"][source == 0].mean()),
+            "mean_d_score": {"generated": float(rec.samples["d_score"][source == 0].mean()),
+                             "real": float(rec.samples["d_score"][source == 1].mean())},
+        },
+    }
+    path = writer.commit(manifest)
+    log.info("wrote %s in %.0f s", path, time.time() - t_start)
+    return path
