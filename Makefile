@@ -1,0 +1,45 @@
+# The two commands a newcomer needs:  make run   and   make test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+CACHE  ?= runs/demo
+PORT   ?= 8050
+HOST   ?= 127.0.0.1
+# umap-learn compiles with numba on first use; keep the compiled code between runs.
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
+
+.PHONY: run test venv venv-test cache browser clean-cache bench help
+help:
+	@echo "make run    set up .venv, build $(CACHE) from the shipped weights if missing, serve the dashboard"
+	@echo "make test   set up .venv with test tools, install Chromium + driver (Debian), run the whole suite"
+
+$(BIN)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-test: requirements-test.txt $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+venv: $(BIN)/.installed
+venv-test: $(BIN)/.installed-test
+
+$(CACHE)/manifest.json: | $(BIN)/.installed
+	$(BIN)/python -m precompute --profile demo --out $(CACHE)
+
+cache: $(CACHE)/manifest.json
+
+run: cache
+	$(BIN)/python -m app --cache $(dir $(CACHE)) --host $(HOST) --port $(PORT)
+
+browser:
+	@bash scripts/install-browser.sh
+
+test: venv-test browser
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+bench: venv
+	$(BIN)/python benchmarks/bench_precompute.py
+	$(BIN)/python benchmarks/bench_app.py --cache $(CACHE)
