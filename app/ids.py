@@ -27,7 +27,6 @@ FOCUS_GRAPH = "focus-graph"
 FOCUS_TITLE = "focus-title"
 FOCUS_TIP = "focus-tip"
 FOCUS_CLOSE = "focus-close"
-STATUS = "status-line"
 
 ATLAS = "atlas-graph"         # every map, as subplots of one WebGL figure
 ATLAS_TIP = "atlas-tip"

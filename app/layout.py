@@ -32,10 +32,6 @@ def error_card(problem: str, fix: str, title: str = "This cache cannot be shown"
     ])
 
 
-def image_url(run: Run, sample_id: int, base: str = "/") -> str:
-    return f"{base}sample/{run.name}/{int(sample_id)}.png?v={run.version}"
-
-
 def header(run: Run, runs: list[str]) -> html.Header:
     m = run.manifest
     acc = m.get("metrics", {}).get("classifier_test_accuracy")
