@@ -226,11 +226,15 @@ def render_pin(pinned, view):
     return panels.pin_panel(run, pinned, view)
 
 
-def open_focus(pick, close_clicks, view):
-    """The focus view opens on a map picked in the menu; closing also resets the menu."""
+def open_focus(pick, title_click, close_clicks, view):
+    """The focus view opens on a map picked in the menu or whose title was clicked; closing
+    also resets the menu."""
     run = _view_run(view)
     if ctx.triggered_id == ids.FOCUS_CLOSE:
         return None, None
+    if ctx.triggered_id == ids.ATLAS:
+        annotation = title_click.get("annotation") if isinstance(title_click, dict) else None
+        pick = annotation.get("name") if isinstance(annotation, dict) else None
     if run is None or not isinstance(pick, str) or pick not in run.map_specs():
         return no_update, no_update
     layer, _, source = pick.partition("/")
@@ -278,7 +282,8 @@ def register(app) -> None:
     cb(Output(ids.PIN_PANEL, "children"), Input(ids.PINNED, "data"), Input(ids.VIEW, "data"),
        prevent_initial_call=True)(render_pin)
     cb(Output(ids.FOCUS, "data"), Output(ids.FOCUS_PICK, "value"), Input(ids.FOCUS_PICK, "value"),
-       Input(ids.FOCUS_CLOSE, "n_clicks"), State(ids.VIEW, "data"), prevent_initial_call=True)(open_focus)
+       Input(ids.ATLAS, "clickAnnotationData"), Input(ids.FOCUS_CLOSE, "n_clicks"), State(ids.VIEW, "data"),
+       prevent_initial_call=True)(open_focus)
     cb(Output(ids.FOCUS_GRAPH, "figure"), Output(ids.FOCUS_TITLE, "children"), Output(ids.FOCUS_MODAL, "className"),
        Input(ids.FOCUS, "data"), Input(ids.VIEW, "data"), Input(ids.SELECTION, "data"), Input(ids.PINNED, "data"),
        Input(ids.HIDDEN, "data"), prevent_initial_call=True)(render_focus)

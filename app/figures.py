@@ -175,9 +175,12 @@ def atlas_figure_dict(rows: Sequence[tuple[str, Sequence[Panel]]], class_names: 
             ax = _axis(p)
             layout[f"xaxis{ax}"] = dict(domain=[x0, x0 + col_w], anchor=f"y{ax}", visible=False)
             layout[f"yaxis{ax}"] = dict(domain=dom_y, anchor=f"x{ax}", visible=False)
-            annotations.append(dict(text=f"<b>{panel.title}</b>  <span style='color:#6b7280'>{panel.subtitle}</span>",
+            # the title is clickable (captureevents): a click opens this map in the focus view
+            annotations.append(dict(text=f"<b>{panel.title}</b>  <span style='color:#6b7280'>{panel.subtitle}</span>"
+                                         "  <span style='color:#2f5d9e'>⤢</span>",
                                     x=x0, y=dom_y[1], xref="paper", yref="paper", xanchor="left", yanchor="bottom",
-                                    showarrow=False, font=dict(size=12, color="#1f2430"), name=panel.key))
+                                    showarrow=False, font=dict(size=12, color="#1f2430"), name=panel.key,
+                                    captureevents=True))
             shapes.append(dict(type="rect", xref="paper", yref="paper", x0=x0, x1=x0 + col_w, y0=dom_y[0],
                                y1=dom_y[1], line=dict(color="#e3e6eb", width=1), fillcolor="#ffffff", layer="below"))
             traces += panel_traces(panel, p, class_names, color_by, hidden, sel, pinned.get(panel.key), size)

@@ -78,8 +78,9 @@ def atlas_card(run: Run, figure: dict) -> html.Div:
                       className="atlas-graph", style={"height": f"{figure['layout']['height']}px"}),
             dcc.Tooltip(id=ids.ATLAS_TIP, className="digit-tip", direction="right"),
         ]),
-        html.P(["Hover a point to see its digit; drag a box (or lasso from the toolbar) to select; "
-                "click to pin; double-click to clear the selection."], className="muted hint"),
+        html.P("Hover a point to see its digit; drag a box (or lasso, from the toolbar) to select; click a point "
+               "to pin it; double-click to clear the selection; click a map's title (⤢) to open it large.",
+               className="muted hint"),
         *([html.P("Not mapped: " + " · ".join(notes), className="muted notes")] if notes else []),
     ])
 

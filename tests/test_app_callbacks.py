@@ -183,11 +183,16 @@ def test_turn_page(env):
 def test_focus_open_close_render(env):
     _, run, view = env
     with trigger(f"{ids.FOCUS_PICK}.value", "d2/real"):
-        assert callbacks.open_focus("d2/real", 0, view) == ({"layer": "d2", "source": "real"}, no_update)
-        assert callbacks.open_focus("zz/real", 0, view) == (no_update, no_update)
-        assert callbacks.open_focus(None, 0, view) == (no_update, no_update)
+        assert callbacks.open_focus("d2/real", None, 0, view) == ({"layer": "d2", "source": "real"}, no_update)
+        assert callbacks.open_focus("zz/real", None, 0, view) == (no_update, no_update)
+        assert callbacks.open_focus(None, None, 0, view) == (no_update, no_update)
+    title = {"index": 3, "annotation": {"name": "g2/generated"}}
+    with trigger(f"{ids.ATLAS}.clickAnnotationData", title):
+        assert callbacks.open_focus(None, title, 0, view)[0] == {"layer": "g2", "source": "generated"}
+        for bad in (None, {}, {"annotation": "x"}, {"annotation": {"name": "ghost/real"}}):
+            assert callbacks.open_focus(None, bad, 0, view) == (no_update, no_update)
     with trigger(f"{ids.FOCUS_CLOSE}.n_clicks", 1):
-        assert callbacks.open_focus("d2/real", 1, view) == (None, None)
+        assert callbacks.open_focus("d2/real", None, 1, view) == (None, None)
     fig, title, cls = callbacks.render_focus({"layer": "d2", "source": "real"}, view, {"ids": [130]}, None, [1])
     assert cls == "modal" and "d2" in title and fig.data[1].visible == "legendonly"
     assert callbacks.render_focus(None, view, None, None, None) == (no_update, "", "modal hidden")

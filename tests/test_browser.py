@@ -164,9 +164,9 @@ def test_hover_select_and_console(browser, served):
     wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, ".sel-count"), 20, "the grid to clear")
     wait_for(lambda: not browser.execute_script("return __t.selectedIds(1).length"), 20, "maps restored")
 
-    # the focus view opens any map large, and closes
-    browser.find_element(By.CSS_SELECTOR, "#focus-select").click()
-    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option"), 10, "focus menu")[2].click()
+    # a map's title opens it large in the focus view, which closes again
+    titles = [e for e in browser.find_elements(By.CSS_SELECTOR, "#atlas-graph .annotation") if "⤢" in e.text]
+    titles[2].click()
     wait_for(lambda: browser.find_element(By.ID, "focus-modal").get_attribute("class") == "modal", 20, "focus view")
     wait_for(lambda: browser.execute_script(
         "var g = document.querySelector('#focus-graph .js-plotly-plot'); return !!(g && g._fullData && "
