@@ -58,6 +58,13 @@ def test_missing_and_corrupt_cache_show_the_fix_command(tmp_path):
     with app.server.test_request_context("/"):
         text = str(callbacks.render_page("?run=bad").children)
     assert "images.npy" in text and "python -m precompute" in text
+    stale = write_synthetic_cache(tmp_path / "runs2" / "old", 20, 20)
+    manifest = (stale / "manifest.json").read_text().replace('"schema_version": 1', '"schema_version": 0')
+    (stale / "manifest.json").write_text(manifest)
+    app = create_app(settings=Settings(cache_root=tmp_path / "runs2", cache_dir=tmp_path / "fc3"))
+    with app.server.test_request_context("/"):
+        text = str(callbacks.render_page("?run=old").children)
+    assert "schema version 0" in text and "python -m precompute --profile demo --out" in text
 
 
 @pytest.mark.parametrize("method,color,view", [
