@@ -80,9 +80,12 @@ def embed_all(rec: Recording, profile: Profile, writer: CacheWriter) -> tuple[li
         except DegenerateInputError as exc:
             feats_reason = exc.reason
             log.info("%s/%s: no PCA features (%s)", layer, source, exc.reason)
+        # Joint sets are twice as large (4x the cost): their neighbours come from the PCA features.
+        space = "pca" if source == "joint" and feats is not None else "original activations"
         if not writer.has(nn_file):
-            writer.save(nn_file, ids[nearest_neighbors(x, cfg.knn_k)] if len(x) > 1 else np.zeros((len(x), 0), np.int32))
-        neighbors.append({"layer": layer, "source": source, "file": nn_file, "k": cfg.knn_k, "space": "original activations"})
+            writer.save(nn_file, ids[nearest_neighbors(feats if space == "pca" else x, cfg.knn_k)])
+        neighbors.append({"layer": layer, "source": source, "file": nn_file, "k": cfg.knn_k,
+                          "space": f"PCA-{feats.shape[1]} of the activations" if space == "pca" else space})
         for method in cfg.methods:
             reducer = make_reducer(method, cfg)
             entry = {"layer": layer, "source": source, "method": method, "epoch": None,

@@ -1,0 +1,97 @@
+"""The precompute command line: bad input fails with one clear line and writes nothing; smoke end to end."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gan_core.cache import Cache
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "precompute", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--profile", "huge"], "invalid choice: 'huge'"),
+    (["--n-real", "0"], "must be at least 1"),
+    (["--n-generated", "many"], "'many' is not an integer"),
+    (["--methods", "pca,isomap"], "unknown method"),
+    (["--bogus"], "unrecognized arguments"),
+])
+def test_bad_flags_exit_2_with_one_line(args, message, tmp_path):
+    proc = run_cli(*args, "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2 and message in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--data", "/no/such/dir"], "dataset directory not found"),
+    (["--weights", "/no/such/weights"], "config.json: not found"),
+    (["--n-real", "20000"], "n_real is at most 10000"),
+    (["--train-only"], "--train-only needs --profile full"),
+    (["--device", "cuda:7"], "CUDA is not available"),
+])
+def test_bad_paths_and_values_exit_1_and_write_nothing(extra, message, tmp_path):
+    if "cuda" in extra[-1]:
+        pytest.importorskip("torch").cuda.is_available() and pytest.skip("a GPU is present")
+    out = tmp_path / "out"
+    proc = run_cli("--profile", "smoke", "--out", str(out), *extra)
+    assert proc.returncode == 1, proc.stderr
+    assert message in proc.stderr
+    assert [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert not out.exists() and not list(tmp_path.glob(".out.partial"))
+
+
+def test_refuses_to_overwrite_a_non_cache_directory(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("precious")
+    proc = run_cli("--profile", "smoke", "--out", str(tmp_path / "mine"))
+    assert proc.returncode == 1 and "is not a cache directory" in proc.stderr
+    assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
+
+
+def test_help_documents_every_flag():
+    out = run_cli("--help").stdout
+    for flag in ("--profile", "--out", "--device", "--weights", "--data", "--dataset", "--train-dir", "--epochs",
+                 "--train-only", "--n-generated", "--n-real", "--methods", "--seed", "--log-level"):
+        assert flag in out
+
+
+def test_smoke_run_writes_a_complete_real_cache(smoke_cache):
+    cache = Cache(smoke_cache)
+    m = cache.manifest
+    assert m["run"]["profile"] == "smoke", "the smoke cache must come from the real precompute run"
+    assert m["dataset"]["name"] == "mnist" and len(m["dataset"]["digest"]) == 64
+    assert m["metrics"]["classifier_test_accuracy"] >= 0.99
+    assert sum(m["metrics"]["generated_class_histogram"]) == m["samples"]["n_generated"]
+    assert set(m["weights"]["sha256"]) == {"generator.safetensors", "discriminator.safetensors", "classifier.safetensors"}
+    assert {"torch", "scikit-learn", "umap-learn"} <= set(m["versions"])
+    assert m["config"]["seed"] == 0
+    names = [layer["name"] for layer in m["layers"]]
+    assert names == ["g1", "g2", "g3", "g_out", "input", "d1", "d2", "d3", "d_score"]
+    assert next(layer for layer in m["layers"] if layer["name"] == "d2")["sources"] == ["generated", "real", "joint"]
+    samples = cache.samples()
+    n = m["samples"]["count"]
+    assert samples["images"].shape == (n, 28, 28) and samples["images"].dtype == np.uint8
+    assert np.isnan(samples["z"][samples["source"] == 1]).all() and not np.isnan(samples["z"][samples["source"] == 0]).any()
+    assert ((samples["d_score"] >= 0) & (samples["d_score"] <= 1)).all()
+    methods = {e["method"] for e in m["embeddings"]}
+    assert methods == {"pca", "tsne", "umap"}
+    for entry in m["embeddings"]:
+        if entry["layer"] == "d_score":
+            assert entry["file"] is None and "feature" in entry["reason"]
+            continue
+        coords, ids = cache.embedding(entry["layer"], entry["source"], entry["method"])
+        assert coords.shape == (len(ids), 2) and coords.dtype == np.float32 and np.isfinite(coords).all()
+        assert entry["params"]
+    joint = cache.rows("joint")
+    assert len(joint) == m["samples"]["n_generated"] + m["samples"]["n_real"]
+    for entry in m["neighbors"]:
+        nn = cache.array(entry["file"])
+        assert nn.shape[0] == m["sources"][entry["source"]]["count"]
+        assert nn.size == 0 or set(np.unique(nn)) <= set(cache.rows(entry["source"]).tolist())
