@@ -24,6 +24,9 @@ from . import figures
 
 log = logging.getLogger(__name__)
 flask_cache = FlaskCache()  # bound to the Flask server in create_app
+# part of every figure cache key: a shared cache must not serve figures built by older code
+CODE_VERSION = hashlib.sha1(b"".join(
+    (Path(__file__).parent / name).read_bytes() for name in ("figures.py", "data.py"))).hexdigest()[:10]
 
 
 @dataclass(frozen=True)
@@ -188,11 +191,11 @@ def atlas_figure_dict(root: str, run: str, version: str, method: str, color_by: 
                       hidden: str) -> dict:
     """The small-multiples figure as a dict, without selection or pin; `epoch` -1 is the final
     model and `hidden` a comma-joined list of hidden classes. Strings and ints only (see above)."""
-    return _memoized_atlas(root, run, version, method, color_by, epoch, hidden)
+    return _memoized_atlas(root, run, version, method, color_by, epoch, hidden, CODE_VERSION)
 
 
 @flask_cache.memoize()
-def _memoized_atlas(root, run, version, method, color_by, epoch, hidden):
+def _memoized_atlas(root, run, version, method, color_by, epoch, hidden, code_version):
     r = Atlas(root).load(run)
     rows = panels(r, method, None if epoch < 0 else epoch, color_by)
     return figures.atlas_figure_dict(rows, r.class_names, color_by, [int(h) for h in hidden.split(",") if h],
