@@ -5,6 +5,9 @@ BIN     = $(VENV)/bin
 CACHE  ?= runs/demo
 PORT   ?= 8050
 HOST   ?= 127.0.0.1
+# torch's CPU build. Without this index pip takes PyPI's torch, a multi-GB CUDA build. Where the
+# index cannot be reached (an offline mirror with a local wheel) pip skips it and uses the wheel.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 # umap-learn compiles with numba on first use; keep the compiled code between runs.
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 
@@ -16,6 +19,8 @@ help:
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --retries 0 --extra-index-url $(TORCH_INDEX) \
+	    "$$(grep -E '^torch==' requirements.txt)"
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
