@@ -38,7 +38,13 @@ def _run(name) -> Run | None:
 
 
 def _view_run(view) -> Run | None:
-    return _run(view.get("run")) if isinstance(view, dict) else None
+    """The run of a view store, or None when the store is missing or malformed (it comes
+    back from the browser, so it is input like any other)."""
+    if not isinstance(view, dict) or not (view.get("epoch") is None or type(view.get("epoch")) is int):
+        return None
+    if not isinstance(view.get("method"), str) or view.get("color") not in COLOR_MODES:
+        return None
+    return _run(view.get("run"))
 
 
 def _selection_ids(selection) -> np.ndarray | None:

@@ -3,7 +3,7 @@
 Two caches, on purpose:
 - `_load_run` is an in-process lru_cache of the arrays (a few MB per run), keyed on the path
   and the manifest's mtime so a rebuilt run is picked up without a restart;
-- `map_figure_dict` is a flask-caching memoize shared by every gunicorn worker. It keys on
+- `atlas_figure_dict` is a flask-caching memoize shared by every gunicorn worker. It keys on
   `repr` of its arguments, so it only ever takes strings and ints (numpy arrays would collide).
 """
 from __future__ import annotations
@@ -64,6 +64,8 @@ class Run:
         self.n = len(self.samples["label"])
         self._neighbors: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
         self._positions: dict[str, np.ndarray] = {}
+        self._embeddings: dict[tuple, tuple[np.ndarray, np.ndarray] | None] = {}
+        self._groups = self._build_groups()  # the manifest never changes under a Run
 
     @property
     def synthetic(self) -> bool:
@@ -79,6 +81,9 @@ class Run:
 
     def groups(self) -> tuple[list[tuple[str, list[MapSpec]]], list[str]]:
         """Maps in network order, grouped into rows; plus notes on layers that have no map."""
+        return self._groups
+
+    def _build_groups(self) -> tuple[list[tuple[str, list[MapSpec]]], list[str]]:
         mapped = {(e["layer"], e["source"]) for e in self.manifest["embeddings"] if e.get("file")}
         groups: dict[tuple[str, str], list[MapSpec]] = {}
         notes = []
@@ -98,14 +103,17 @@ class Run:
         return titled, sorted(set(notes))
 
     def map_specs(self) -> dict[str, MapSpec]:
-        return {spec.key: spec for _, specs in self.groups()[0] for spec in specs}
+        return {spec.key: spec for _, specs in self._groups[0] for spec in specs}
 
     def embedding(self, layer: str, source: str, method: str, epoch: int | None = None):
-        """(xy, ids) or None when this map has no such projection."""
-        try:
-            return self.cache.embedding(layer, source, method, epoch)
-        except KeyError:
-            return None
+        """(xy, ids) or None when this map has no such projection (read once, then held)."""
+        key = (layer, source, method, epoch)
+        if key not in self._embeddings:
+            try:
+                self._embeddings[key] = self.cache.embedding(layer, source, method, epoch)
+            except KeyError:
+                self._embeddings[key] = None
+        return self._embeddings[key]
 
     def neighbors(self, layer: str, source: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(rows, neighbour ids) of a map's k-NN file, or None when the cache has none."""
