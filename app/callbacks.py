@@ -128,7 +128,7 @@ def update_view(method, color, view):
 
 def render_atlas(view, selection, pinned, hidden):
     run = _view_run(view)
-    if run is None or not isinstance(view, dict):
+    if run is None or view["method"] not in run.methods(view.get("epoch")):
         return no_update
     triggers = {t["prop_id"].split(".")[0] for t in ctx.triggered}
     full = build_atlas(run, view, selection, pinned, hidden)

@@ -154,7 +154,8 @@ def test_render_atlas_full_and_patch(env):
     with trigger(f"{ids.SELECTION}.data", {"ids": [1, 2]}):
         patch = callbacks.render_atlas(view, {"ids": [1, 2], "origin": "g1/generated"}, None, [])
     assert type(patch).__name__ == "Patch"
-    for bad in (None, {}, {"run": "ghost"}, {**view, "epoch": [1]}, {**view, "color": "x"}, {**view, "method": 3}):
+    for bad in (None, {}, {"run": "ghost"}, {**view, "epoch": [1]}, {**view, "color": "x"}, {**view, "method": 3},
+                {**view, "method": "nope"}):
         with trigger(f"{ids.VIEW}.data", bad):
             assert callbacks.render_atlas(bad, None, None, None) is no_update
 
