@@ -10,7 +10,7 @@ import logging
 from urllib.parse import parse_qs, urlencode
 
 import numpy as np
-from dash import ClientsideFunction, Input, Output, Patch, State, ctx, get_relative_path, no_update
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, get_relative_path, no_update
 
 from gan_core.cache import CacheError
 
@@ -177,8 +177,28 @@ def select(atlas_selected, focus_selected, focus, selection, view):
     return {"ids": chosen, "origin": _origin(run, focus, points) or "?"}
 
 
-def pin(atlas_click, focus_click, focus, pinned, view):
+def _thumb_pin(run: Run, pinned, selection) -> dict | None:
+    """Pin the clicked grid/neighbour digit; its neighbours come from the map the current pin
+    or selection came from when that map holds it, else from the first map that does."""
+    tid, value = ctx.triggered_id, ctx.triggered[0].get("value")
+    sample_id = tid.get("sample")
+    if not value or not run.valid_id(sample_id):  # n_clicks 0/None: the thumb was just rendered
+        return None
+    keys = [f"{pinned.get('layer')}/{pinned.get('source')}"] if isinstance(pinned, dict) else []
+    keys += [selection["origin"]] if isinstance(selection, dict) and isinstance(selection.get("origin"), str) else []
+    keys += list(run.map_specs())
+    key = next((k for k in keys if k in run.map_specs() and run.position(k.partition("/")[2], sample_id) is not None),
+               None)
+    if key is None:
+        return None
+    layer, _, source = key.partition("/")
+    return {"id": sample_id, "layer": layer, "source": source}
+
+
+def pin(atlas_click, focus_click, thumb_clicks, focus, pinned, view, selection=None):
     run = _view_run(view)
+    if run is not None and isinstance(ctx.triggered_id, dict) and ctx.triggered_id.get("type") == ids.THUMB:
+        return _thumb_pin(run, pinned, selection) or no_update
     points = _points(ctx.triggered[0].get("value")) if ctx.triggered else None
     if run is None or not points or not isinstance(points[0], dict):
         return no_update
@@ -277,7 +297,8 @@ def register(app) -> None:
        State(ids.FOCUS, "data"), State(ids.SELECTION, "data"), State(ids.VIEW, "data"),
        prevent_initial_call=True)(select)
     cb(Output(ids.PINNED, "data"), Input(ids.ATLAS, "clickData"), Input(ids.FOCUS_GRAPH, "clickData"),
-       State(ids.FOCUS, "data"), State(ids.PINNED, "data"), State(ids.VIEW, "data"),
+       Input({"type": ids.THUMB, "sample": ALL, "where": ALL}, "n_clicks"), State(ids.FOCUS, "data"),
+       State(ids.PINNED, "data"), State(ids.VIEW, "data"), State(ids.SELECTION, "data"),
        prevent_initial_call=True)(pin)
     cb(Output(ids.HIDDEN, "data"), Input(ids.ATLAS, "restyleData"), Input(ids.FOCUS_GRAPH, "restyleData"),
        State(ids.HIDDEN, "data"), State(ids.VIEW, "data"), prevent_initial_call=True)(legend)

@@ -31,3 +31,8 @@ FOCUS_CLOSE = "focus-close"
 ATLAS = "atlas-graph"         # every map, as subplots of one WebGL figure
 ATLAS_TIP = "atlas-tip"
 FOCUS_PICK = "focus-select"    # which map to open large
+THUMB = "thumb"                # a clickable digit in the selection grid or neighbour list
+
+
+def thumb_id(sample_id: int, where: str) -> dict:
+    return {"type": THUMB, "sample": sample_id, "where": where}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from dash import get_relative_path, html
 
+from . import ids
 from .data import Run
 from .figures import class_color
 
@@ -23,13 +24,14 @@ def _url(run: Run, sample_id: int) -> str:
     return get_relative_path(f"/sample/{run.name}/{int(sample_id)}.png") + f"?v={run.version}"
 
 
-def thumb(run: Run, sample_id: int, size: int = 56, caption: str | None = None) -> html.Figure:
+def thumb(run: Run, sample_id: int, where: str, size: int = 56) -> html.Button:
+    """A clickable digit: clicking pins that sample (ids.thumb_id, one per place it is shown)."""
     label = run.class_names[int(run.samples["label"][sample_id])]
     kind = "real" if run.samples["source"][sample_id] == 1 else "gen"
-    return html.Figure(className="thumb", children=[
-        html.Img(src=_url(run, sample_id), width=size, height=size, alt=f"sample {sample_id}",
-                 title=f"#{sample_id} · {kind} · class {label}"),
-        html.Figcaption(caption if caption is not None else label)])
+    return html.Button(id=ids.thumb_id(int(sample_id), where), n_clicks=0, className="thumb",
+                       title=f"#{sample_id} · {kind} · class {label} (click to pin)", children=[
+                           html.Img(src=_url(run, sample_id), width=size, height=size, alt=f"sample {sample_id}"),
+                           html.Span(label, className="thumb-caption")])
 
 
 def histogram(run: Run, sample_ids: np.ndarray) -> html.Div:
@@ -63,7 +65,7 @@ def selection_grid(run: Run, selection, page) -> list | html.P:
             html.Span(f" · {len(ids) - n_real:,} generated · {n_real:,} real · from {selection.get('origin', '?')}",
                       className="muted")]),
         histogram(run, ids),
-        html.Div([thumb(run, i) for i in shown], className="thumb-grid"),
+        html.Div([thumb(run, i, "grid") for i in shown], className="thumb-grid"),
         html.P(f"page {page + 1} of {pages}", className="muted pager-text"),
     ]
 
@@ -97,7 +99,7 @@ def neighbours_block(run: Run, sid: int, layer, source) -> list:
     title = html.H4(f"Nearest neighbours in {layer} ({source}), original activation space")
     if nn is None or pos is None:
         return [title, html.P("This cache has no neighbour list for that map.", className="muted")]
-    return [title, html.Div([thumb(run, int(j), 48) for j in nn[1][pos] if run.valid_id(int(j))],
+    return [title, html.Div([thumb(run, int(j), "nn", 48) for j in nn[1][pos] if run.valid_id(int(j))],
                             className="thumb-grid nn-grid")]
 
 

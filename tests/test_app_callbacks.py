@@ -123,13 +123,28 @@ def test_pin_toggle_and_bad_clicks(env):
     trace, curve = _first_points(run, view)
     click = {"points": [{"curveNumber": curve, "customdata": trace["customdata"][0]}]}
     with trigger(f"{ids.ATLAS}.clickData", click):
-        pinned = callbacks.pin(click, None, None, None, view)
+        pinned = callbacks.pin(click, None, [], None, None, view)
         assert pinned == {"id": trace["customdata"][0], "layer": "g1", "source": "generated"}
-        assert callbacks.pin(click, None, None, pinned, view) is None  # unpin
+        assert callbacks.pin(click, None, [], None, pinned, view) is None  # unpin
     for bad in (None, {}, {"points": []}, {"points": [{"customdata": None}]}, {"points": [{"customdata": 10**9}]},
                 {"points": [{"customdata": 1, "curveNumber": 10**6}]}):
         with trigger(f"{ids.ATLAS}.clickData", bad):
-            assert callbacks.pin(bad, None, None, None, view) is no_update
+            assert callbacks.pin(bad, None, [], None, None, view) is no_update
+
+
+def test_pin_from_a_thumbnail(env):
+    _, run, view = env
+    tid = '{"sample":130,"type":"thumb","where":"grid"}.n_clicks'
+    with trigger(tid, 1):
+        got = callbacks.pin(None, None, [1], None, None, view, {"ids": [130], "origin": "d2/real"})
+        assert got == {"id": 130, "layer": "d2", "source": "real"}
+        # sample 130 is real: a pin from a generated map falls back to the first map holding it
+        got = callbacks.pin(None, None, [1], None, {"id": 1, "layer": "g1", "source": "generated"}, view, None)
+        assert got["id"] == 130 and got["source"] in ("real", "joint")
+    with trigger(tid, 0):  # a freshly rendered thumbnail, not a click
+        assert callbacks.pin(None, None, [0], None, None, view, None) is no_update
+    with trigger('{"sample":99999,"type":"thumb","where":"nn"}.n_clicks', 1):
+        assert callbacks.pin(None, None, [1], None, None, view, None) is no_update
 
 
 def test_legend_hide_and_isolate(env):

@@ -155,6 +155,14 @@ def test_hover_select_and_console(browser, served):
     second = wait_for(lambda: browser.execute_script("return __t.selectedIds(1)"), 20, "highlight in map 2")
     assert first == second and len(first) == n_selected  # same samples lit in another map
 
+    # a digit in the grid pins that sample: the side panel shows it and its neighbours
+    thumb = browser.find_elements(By.CSS_SELECTOR, "#selection-grid .thumb")[0]
+    wanted = thumb.find_element(By.TAG_NAME, "img").get_attribute("alt")
+    thumb.click()
+    wait_for(lambda: [e for e in browser.find_elements(By.CSS_SELECTOR, "#pin-panel .pin-img")
+                      if e.get_attribute("alt") == wanted], 20, "the pinned sample panel")
+    assert browser.find_elements(By.CSS_SELECTOR, "#pin-panel .nn-grid .thumb img")
+
     # double-click deselects: the maps are restored and the grid says so
     x0, y0, x1, y1 = browser.execute_script("return __t.box(1)")
     dbl = ActionChains(browser)
