@@ -183,12 +183,12 @@ def panels(run: Run, method: str, epoch: int | None, color_by: str) -> list[tupl
     for title, specs in run.groups()[0]:
         row = []
         for spec in specs:
-            layer_words, _, shape = spec.label.rpartition(" · ")
+            shape = spec.label.rpartition(" · ")[2]
             emb = run.embedding(spec.layer, spec.source, method, epoch)
             if emb is None:  # this map has no such projection: an empty panel that says so
                 xy, ids, subtitle = np.zeros((0, 2), np.float32), np.zeros(0, np.int64), f"{shape} · no {method} map"
             else:
-                (xy, ids), subtitle = emb, f"{shape} · {layer_words}"
+                (xy, ids), subtitle = emb, shape  # the row title says what the layer is
             row.append(figures.Panel(spec.key, spec.layer, subtitle, xy, ids, run.samples["label"][ids],
                                      run.color_values(color_by, ids)))
         out.append((title, row))

@@ -132,7 +132,7 @@ def _layout(color_by: str, uirevision: str | None) -> dict:
         plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)", font=dict(family="Inter, system-ui, sans-serif"),
         modebar=dict(bgcolor="rgba(255,255,255,0.85)", color="#9aa0a6", activecolor="#2f5d9e"),
         legend=dict(orientation="h", x=0, xanchor="left", y=1, yanchor="bottom", itemsizing="constant",
-                    title=dict(text="classes (click hides, double-click isolates)  "), font=dict(size=12)))
+                    title=dict(text="class  "), font=dict(size=12)))
     if color_by != "class":
         layout["coloraxis"] = dict(
             colorscale=SCALES[color_by], cmin=0.0, cmax=1.0,

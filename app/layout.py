@@ -73,14 +73,15 @@ def controls(run: Run, view: dict) -> html.Div:
 def atlas_card(run: Run, figure: dict) -> html.Div:
     _, notes = run.groups()
     return html.Div(className="maps", children=[
+        html.P("Hover a point to see its digit; drag a box (or lasso, from the toolbar) to select; click a point "
+               "to pin it; double-click to clear the selection; click a map's title (⤢) to open it large; "
+               "in the legend, click a class to hide it everywhere, double-click to isolate it.",
+               className="muted hint"),
         html.Div(className="atlas-card", children=[
             dcc.Graph(id=ids.ATLAS, figure=figure, config=GRAPH_CONFIG, clear_on_unhover=True,
                       className="atlas-graph", style={"height": f"{figure['layout']['height']}px"}),
             dcc.Tooltip(id=ids.ATLAS_TIP, className="digit-tip", direction="right"),
         ]),
-        html.P("Hover a point to see its digit; drag a box (or lasso, from the toolbar) to select; click a point "
-               "to pin it; double-click to clear the selection; click a map's title (⤢) to open it large.",
-               className="muted hint"),
         *([html.P("Not mapped: " + " · ".join(notes), className="muted notes")] if notes else []),
     ])
 
