@@ -22,6 +22,7 @@ from gan_core.models import Classifier, Discriminator, Generator
 from precompute.checkpoints import file_sha256, load_weights
 from precompute.config import Profile, TrainConfig
 from precompute.embed import DegenerateInputError, make_reducer, nearest_neighbors, pca_features
+from precompute.metrics import faithfulness, mixing, separability
 from precompute.record import Recording, record_all
 from precompute.train import test_classifier, train_classifier, train_gan
 
@@ -108,6 +109,29 @@ def embed_all(rec: Recording, profile: Profile, writer: CacheWriter) -> tuple[li
     return embeddings, features, neighbors
 
 
+def layer_measures(rec: Recording, writer: CacheWriter, embeddings: list, features: list, neighbors: list,
+                   n_classes: int, seed: int) -> list:
+    """metrics.layers: separability per (layer, source) on its PCA features, each map's faithfulness
+    (also written into its embedding entry), and real/generated mixing for joint sets."""
+    labels, is_real = rec.samples["label"].astype(np.int64), rec.samples["source"] == 1
+    out = []
+    for feat in tqdm(features, desc="layer metrics", unit="set"):
+        layer, source = feat["layer"], feat["source"]
+        x, ids = writer.load(feat["file"]), rec.rows[source]
+        entry = {"layer": layer, "source": source, "space": f"PCA-{x.shape[1]} features",
+                 **separability(x, labels[ids], n_classes, seed=seed), "maps": {}}
+        for emb in embeddings:
+            if emb["layer"] == layer and emb["source"] == source and emb.get("file"):
+                emb["faithfulness"] = faithfulness(x, writer.load(emb["file"]), seed=seed)
+                entry["maps"][emb["method"]] = emb["faithfulness"]
+        if source == "joint":
+            nn = next(n for n in neighbors if n["layer"] == layer and n["source"] == source)
+            entry["mixing"] = {**mixing(writer.load(nn["file"]), ids, is_real, labels, n_classes),
+                               "k": nn["k"], "space": nn["space"]}
+        out.append(entry)
+    return out
+
+
 def run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path | None = None,
         command: str | None = None) -> Path:
     t_start = time.time()
@@ -137,6 +161,7 @@ def run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path |
     for source, ids in rec.rows.items():
         writer.save(f"rows/{source}.npy", ids)
     embeddings, features, neighbors = embed_all(rec, profile, writer)
+    layer_metrics = layer_measures(rec, writer, embeddings, features, neighbors, len(data.class_names), profile.embed.seed)
     stages.update()
     stages.close()
     n_classes = len(data.class_names)
@@ -159,6 +184,7 @@ def run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path |
         "embeddings": embeddings, "features": features, "neighbors": neighbors,
         "metrics": {
             "classifier_test_accuracy": test_acc,
+            "layers": layer_metrics,
             "generated_class_histogram": np.bincount(labels[source == 0], minlength=n_classes).tolist(),
             "real_class_histogram": np.bincount(labels[source == 1], minlength=n_classes).tolist(),
             "mean_generated_confidence": float(rec.samples["confidence"][source == 0].mean()),
