@@ -42,5 +42,5 @@ RUN python -m precompute --profile demo --out /app/runs/demo \
 USER atlas
 EXPOSE 8050
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8050/', timeout=4).status != 200)"
+    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8050/healthz', timeout=4).status != 200)"
 CMD ["gunicorn", "--bind", "0.0.0.0:8050", "--workers", "3", "--threads", "2", "--timeout", "120", "app.wsgi:server"]

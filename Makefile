@@ -45,6 +45,6 @@ browser:
 test: venv-test browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
-bench: venv
+bench: venv-test
 	$(BIN)/python benchmarks/bench_precompute.py
 	$(BIN)/python benchmarks/bench_app.py --cache $(CACHE)
