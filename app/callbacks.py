@@ -14,9 +14,10 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, get_
 
 from gan_core.cache import CacheError
 
-from . import ids, layout, panels
+from . import ids, layout, measures, panels
 from .data import Atlas, Run, atlas_figure_dict, error_parts
 from .figures import COLOR_MODES, Panel, class_of_trace, map_figure, pin_trace, selected_positions, stride
+from .figures_metrics import faithfulness_text
 
 log = logging.getLogger(__name__)
 _STATE: dict = {}
@@ -252,19 +253,31 @@ def render_pin(pinned, view):
     return panels.pin_panel(run, pinned, view)
 
 
-def open_focus(pick, title_click, close_clicks, view):
-    """The focus view opens on a map picked in the menu or whose title was clicked; closing
-    also resets the menu."""
+def open_focus(pick, title_click, close_clicks, view, sep_click=None, mix_click=None):
+    """The focus view opens on a map picked in the menu, whose title was clicked, or whose point
+    was clicked in a measurements chart; closing also resets the menu."""
     run = _view_run(view)
     if ctx.triggered_id == ids.FOCUS_CLOSE:
         return None, None
     if ctx.triggered_id == ids.ATLAS:
         annotation = title_click.get("annotation") if isinstance(title_click, dict) else None
         pick = annotation.get("name") if isinstance(annotation, dict) else None
+    if ctx.triggered_id in (ids.SEP_GRAPH, ids.MIX_GRAPH):
+        points = _points(sep_click if ctx.triggered_id == ids.SEP_GRAPH else mix_click)
+        pick = points[0].get("customdata") if points and isinstance(points[0], dict) else None
     if run is None or not isinstance(pick, str) or pick not in run.map_specs():
         return no_update, no_update
     layer, _, source = pick.partition("/")
     return {"layer": layer, "source": source}, no_update
+
+
+def render_separability(metric, sources, per_class, view):
+    """The separability chart for the chosen measure, sources and per-class detail."""
+    run = _view_run(view)
+    if run is None or metric not in measures.METRICS or not isinstance(sources, list):
+        return no_update
+    return measures.separability(run, metric, [s for s in sources if isinstance(s, str)],
+                                 isinstance(per_class, list) and "per_class" in per_class, view["method"])
 
 
 def render_focus(focus, view, selection, pinned, hidden):
@@ -282,7 +295,8 @@ def render_focus(focus, view, selection, pinned, hidden):
                   run.color_values(view["color"], rows))
     fig = map_figure(panel, run.class_names, view["color"], _hidden_list(run, hidden), _selection_ids(selection),
                      _pin_point(run, spec.key, view, pinned), uirevision=f"focus|{spec.key}|{view['method']}")
-    return fig, f"{spec.layer} ({spec.source}) · {spec.label}", "modal"
+    trust = faithfulness_text(run.faithfulness(spec.layer, spec.source, view["method"], view.get("epoch")))
+    return fig, f"{spec.layer} ({spec.source}) · {spec.label}{trust}", "modal"
 
 
 def register(app) -> None:
@@ -310,7 +324,9 @@ def register(app) -> None:
        prevent_initial_call=True)(render_pin)
     cb(Output(ids.FOCUS, "data"), Output(ids.FOCUS_PICK, "value"), Input(ids.FOCUS_PICK, "value"),
        Input(ids.ATLAS, "clickAnnotationData"), Input(ids.FOCUS_CLOSE, "n_clicks"), State(ids.VIEW, "data"),
-       prevent_initial_call=True)(open_focus)
+       Input(ids.SEP_GRAPH, "clickData"), Input(ids.MIX_GRAPH, "clickData"), prevent_initial_call=True)(open_focus)
+    cb(Output(ids.SEP_GRAPH, "figure"), Input(ids.SEP_METRIC, "value"), Input(ids.SEP_SOURCES, "value"),
+       Input(ids.SEP_PER_CLASS, "value"), Input(ids.VIEW, "data"), prevent_initial_call=True)(render_separability)
     cb(Output(ids.FOCUS_GRAPH, "figure"), Output(ids.FOCUS_TITLE, "children"), Output(ids.FOCUS_MODAL, "className"),
        Input(ids.FOCUS, "data"), Input(ids.VIEW, "data"), Input(ids.SELECTION, "data"), Input(ids.PINNED, "data"),
        Input(ids.HIDDEN, "data"), prevent_initial_call=True)(render_focus)

@@ -21,12 +21,13 @@ from gan_core.cache import MANIFEST, Cache, CacheError, CacheMissingError, find_
 from gan_core.layers import display_label
 
 from . import figures
+from .figures_metrics import faithfulness_hint, faithfulness_text
 
 log = logging.getLogger(__name__)
 flask_cache = FlaskCache()  # bound to the Flask server in create_app
 # part of every figure cache key: a shared cache must not serve figures built by older code
 CODE_VERSION = hashlib.sha1(b"".join(
-    (Path(__file__).parent / name).read_bytes() for name in ("figures.py", "data.py"))).hexdigest()[:10]
+    (Path(__file__).parent / name).read_bytes() for name in ("figures.py", "figures_metrics.py", "data.py"))).hexdigest()[:10]
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,13 @@ class Run:
                 self._embeddings[key] = None
         return self._embeddings[key]
 
+    def faithfulness(self, layer: str, source: str, method: str, epoch: int | None = None) -> dict | None:
+        """The map's faithfulness entry (trustworthiness, k-NN preservation) or None (older caches)."""
+        entry = next((e for e in self.manifest["embeddings"] if e["layer"] == layer and e["source"] == source
+                      and e["method"] == method and e.get("epoch") == epoch and e.get("file")), None)
+        value = entry.get("faithfulness") if entry else None
+        return value if isinstance(value, dict) else None
+
     def neighbors(self, layer: str, source: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(rows, neighbour ids) of a map's k-NN file, or None when the cache has none."""
         key = f"{layer}/{source}"
@@ -187,10 +195,13 @@ def panels(run: Run, method: str, epoch: int | None, color_by: str) -> list[tupl
             emb = run.embedding(spec.layer, spec.source, method, epoch)
             if emb is None:  # this map has no such projection: an empty panel that says so
                 xy, ids, subtitle = np.zeros((0, 2), np.float32), np.zeros(0, np.int64), f"{shape} · no {method} map"
+                hint = ""
             else:
-                (xy, ids), subtitle = emb, shape  # the row title says what the layer is
+                # the row title says what the layer is; the trust score says how far to believe the map
+                (xy, ids), fidelity = emb, run.faithfulness(spec.layer, spec.source, method, epoch)
+                subtitle, hint = shape + faithfulness_text(fidelity), faithfulness_hint(fidelity, method)
             row.append(figures.Panel(spec.key, spec.layer, subtitle, xy, ids, run.samples["label"][ids],
-                                     run.color_values(color_by, ids)))
+                                     run.color_values(color_by, ids), hint))
         out.append((title, row))
     return out
 

@@ -30,6 +30,9 @@ COLOR_MODES = {"class": "class", "confidence": "classifier confidence",
                "d_score": "D score (P real)", "source": "real vs generated"}
 SCALES = {"confidence": "Viridis", "d_score": "RdBu", "source": [
     [0.0, SOURCE_COLORS[0]], [0.5, SOURCE_COLORS[0]], [0.5, SOURCE_COLORS[1]], [1.0, SOURCE_COLORS[1]]]}
+# when colour shows the source, the marker shape shows the class (one symbol per class)
+CLASS_SYMBOLS = ("circle", "square", "diamond", "cross", "x", "triangle-up", "triangle-down", "star", "hexagon",
+                 "pentagon")
 DIM_OPACITY = 0.12
 PIN_NAME = "pinned"
 HEADER_PX, TITLE_PX, PANEL_PX, GAP_PX = 26, 22, 210, 14
@@ -45,10 +48,15 @@ class Panel:
     ids: np.ndarray
     labels: np.ndarray
     values: np.ndarray | None = None
+    hint: str = ""  # hover text of the map's title (e.g. its faithfulness scores)
 
 
 def class_color(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
+
+
+def class_symbol(index: int) -> str:
+    return CLASS_SYMBOLS[index % len(CLASS_SYMBOLS)]
 
 
 def stride(n_classes: int) -> int:
@@ -99,6 +107,8 @@ def panel_traces(panel: Panel, p: int, class_names: Sequence[str], color_by: str
         trace_ids = panel.ids[mask].tolist()
         marker = (dict(color=class_color(c), size=size) if color_by == "class" else
                   dict(color=b64(panel.values[mask]), coloraxis="coloraxis", size=size))
+        if color_by == "source":
+            marker.update(symbol=class_symbol(c), size=size + 2)
         traces.append(dict(
             type="scattergl", x=b64(xy[mask, 0]), y=b64(xy[mask, 1]), customdata=trace_ids, name=str(name),
             legendgroup=f"class{c}", showlegend=False, mode="markers", marker=marker, hoverinfo="none",
@@ -119,9 +129,11 @@ def pin_trace(pinned: tuple[int, float, float] | None, p: int = 0, size: int = 4
         marker=dict(symbol="star", size=size * 3 + 6, color="#111111", line=dict(color="#ffffff", width=1.5)))
 
 
-def legend_traces(class_names: Sequence[str], hidden: set[int]) -> list:
+def legend_traces(class_names: Sequence[str], hidden: set[int], color_by: str = "class") -> list:
+    shape = color_by == "source"  # then the class is the marker's shape, and the legend shows it
     return [dict(type="scattergl", x=[None], y=[None], name=str(name), legendgroup=f"class{c}", mode="markers",
-                         marker=dict(color=class_color(c), size=9), hoverinfo="skip",
+                 marker=dict(color="#4b5563" if shape else class_color(c), size=9,
+                             **(dict(symbol=class_symbol(c)) if shape else {})), hoverinfo="skip",
                          visible="legendonly" if c in hidden else True)
             for c, name in enumerate(class_names)]
 
@@ -180,13 +192,13 @@ def atlas_figure_dict(rows: Sequence[tuple[str, Sequence[Panel]]], class_names: 
                                          "  <span style='color:#2f5d9e'>⤢</span>",
                                     x=x0, y=dom_y[1], xref="paper", yref="paper", xanchor="left", yanchor="bottom",
                                     showarrow=False, font=dict(size=12, color="#1f2430"), name=panel.key,
-                                    captureevents=True))
+                                    captureevents=True, **(dict(hovertext=panel.hint) if panel.hint else {})))
             shapes.append(dict(type="rect", xref="paper", yref="paper", x0=x0, x1=x0 + col_w, y0=dom_y[0],
                                y1=dom_y[1], line=dict(color="#e3e6eb", width=1), fillcolor="#ffffff", layer="below"))
             traces += panel_traces(panel, p, class_names, color_by, hidden, sel, pinned.get(panel.key), size)
             p += 1
         y_px += -(-len(panels) // cols) * (TITLE_PX + PANEL_PX + GAP_PX)
-    traces += legend_traces(class_names, hidden)
+    traces += legend_traces(class_names, hidden, color_by)
     layout.update(height=height, margin=dict(l=0, r=70 if color_by != "class" else 0, t=0, b=0),
                   annotations=annotations, shapes=shapes)
     return {"data": traces, "layout": layout}
@@ -202,7 +214,8 @@ def map_figure(panel: Panel, class_names: Sequence[str], color_by: str = "class"
                uirevision: str | None = None) -> go.Figure:
     """One map, large (the focus view): the trace layout of a one-panel atlas."""
     sel, hidden = None if selected is None else np.fromiter(selected, dtype=np.int64), {int(h) for h in hidden}
-    traces = panel_traces(panel, 0, class_names, color_by, hidden, sel, pinned, 6) + legend_traces(class_names, hidden)
+    traces = panel_traces(panel, 0, class_names, color_by, hidden, sel, pinned, 6) + \
+        legend_traces(class_names, hidden, color_by)
     layout = _layout(color_by, uirevision)
     layout.update(margin=dict(l=4, r=4, t=40, b=4), xaxis=dict(visible=False), yaxis=dict(visible=False),
                   plot_bgcolor="#ffffff")

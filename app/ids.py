@@ -31,6 +31,12 @@ FOCUS_CLOSE = "focus-close"
 ATLAS = "atlas-graph"         # every map, as subplots of one WebGL figure
 ATLAS_TIP = "atlas-tip"
 FOCUS_PICK = "focus-select"    # which map to open large
+MEASURES = "measures-panel"    # the measurements panel (hidden when the cache has no metrics.layers)
+SEP_GRAPH = "separability-graph"
+SEP_METRIC = "separability-metric"
+SEP_SOURCES = "separability-sources"
+SEP_PER_CLASS = "separability-per-class"
+MIX_GRAPH = "mixing-graph"
 THUMB = "thumb"                # a clickable digit in the selection grid or neighbour list
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from . import ids
+from . import ids, measures
 from .data import Run
 from .figures import COLOR_MODES
 
@@ -130,6 +130,8 @@ def page(run: Run, runs: list[str], view: dict, figure: dict, meta: dict) -> lis
         dcc.Store(id=ids.GRID_PAGE, data=0),
         header(run, runs),
         controls(run, view),
-        html.Main(className="content", children=[atlas_card(run, figure), side_panel()]),
+        html.Main(className="content", children=[
+            html.Div(className="main-col", children=[measures.panel(run, view), atlas_card(run, figure)]),
+            side_panel()]),
         focus_modal(),
     ]
