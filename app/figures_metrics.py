@@ -42,7 +42,7 @@ def network_paths(manifest: dict) -> list[tuple[str, list[tuple[str, dict[str, d
     """[(path title, [(x label, {source: entry})])], in network order:
     generator layers ending in the image (the last generator layer), then the image the
     discriminator sees (real: the data layer; generated: the generator's output) and the
-    discriminator layers. Layers without any entry are left out."""
+    discriminator layers. Layers without any measured entry are left out."""
     entries = layer_measures(manifest)
     by_key = {(e["layer"], e["source"]): e for e in entries}
     layers = [la for la in manifest.get("layers", []) if isinstance(la, dict) and isinstance(la.get("name"), str)]
@@ -57,8 +57,11 @@ def network_paths(manifest: dict) -> list[tuple[str, list[tuple[str, dict[str, d
                 for i, name in enumerate(gen)]
     image = column(([(gen[-1], "generated")] if gen else []) + [(name, "real") for name in data])
     disc_path = [(IMAGE, image)] + [(name, column((name, s) for s in SOURCES)) for name in disc]
-    paths = [("Generator: z → image", [(x, col) for x, col in gen_path if col]),
-             ("Discriminator: image → D", [(x, col) for x, col in disc_path if col])]
+    def measured(col: dict[str, dict]) -> bool:  # an entry with only a "reason" is listed, not drawn
+        return any(_number(e.get(m)) is not None for e in col.values() for m in METRICS)
+
+    paths = [("Generator: z → image", [(x, col) for x, col in gen_path if measured(col)]),
+             ("Discriminator: image → D", [(x, col) for x, col in disc_path if measured(col)])]
     return [(title, points) for title, points in paths if points]
 
 

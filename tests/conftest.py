@@ -19,13 +19,48 @@ if str(REPO) not in sys.path:  # `pytest` (not `python -m pytest`) must still im
 SMOKE_BUILD_TIMEOUT_S = int(os.environ.get("GAN_ATLAS_SMOKE_TIMEOUT", "400"))  # 2 slow CI cores; numba compiles umap
 
 
+def add_layer_measures(run_dir: Path) -> Path:
+    """Give a synthetic run the per-layer measurements precompute writes (issue 5): `metrics.layers`
+    and each map's `faithfulness`, with made-up but distinct values (and one unmeasurable entry)."""
+    import json
+
+    path = run_dir / "manifest.json"
+    m = json.loads(path.read_text())
+    n_classes, entries = len(m["dataset"]["class_names"]), []
+    for i, feat in enumerate(m["features"]):
+        layer, source = feat["layer"], feat["source"]
+        base = round(0.2 + 0.03 * i, 4)
+        per = {name: [None if c == 9 and source == "joint" else round(base + off + 0.01 * c, 4) for c in range(n_classes)]
+               for name, off in (("knn_accuracy", 0.0), ("probe_accuracy", 0.05), ("silhouette", -0.2))}
+        maps = {}
+        for e in m["embeddings"]:
+            if e["layer"] == layer and e["source"] == source and e.get("file"):
+                e["faithfulness"] = {"trustworthiness": round(0.7 + 0.01 * i + 0.05 * len(maps), 4),
+                                     "knn_preservation": 0.3, "k": 10, "points": 100}
+                maps[e["method"]] = e["faithfulness"]
+        entry = {"layer": layer, "source": source, "space": "PCA-2 features", "knn_accuracy": base,
+                 "probe_accuracy": base + 0.05, "silhouette": base - 0.2, "per_class": per, "k": 10, "cv_folds": 5,
+                 "probe_test_share": 0.3, "maps": maps}
+        if source == "joint":
+            entry["mixing"] = {"expected_if_mixed": 0.5, "generated": base, "real": 1 - base,
+                               "generated_per_class": [round(base + 0.01 * c, 4) for c in range(n_classes)],
+                               "real_per_class": [None] + [round(0.9 - 0.01 * c, 4) for c in range(1, n_classes)],
+                               "k": 10, "space": "original activations"}
+        entries.append(entry)
+    entries.append({"layer": "d_score", "source": "generated", "reason": "1 feature; nothing to separate"})
+    m["metrics"]["layers"] = entries
+    path.write_text(json.dumps(m, indent=1))
+    return run_dir
+
+
 @pytest.fixture(scope="session")
 def synthetic_root(tmp_path_factory) -> Path:
-    """A folder with two small synthetic runs ("synth" and "synth2"), for app unit tests."""
+    """A folder with two small synthetic runs, for app unit tests: "synth" with the per-layer
+    measurements (metrics.layers, faithfulness) and "synth2" without them, like an older cache."""
     from tests.synthetic_cache import write_synthetic_cache
 
     root = tmp_path_factory.mktemp("app-runs")
-    write_synthetic_cache(root / "synth", n_generated=120, n_real=120, seed=0)
+    add_layer_measures(write_synthetic_cache(root / "synth", n_generated=120, n_real=120, seed=0))
     write_synthetic_cache(root / "synth2", n_generated=60, n_real=60, seed=1)
     return root
 
