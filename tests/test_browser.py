@@ -1,7 +1,8 @@
 """Real-browser test: headless Debian Chromium against the app served on a smoke cache.
 
 Hover shows the digit tooltip (and rings the sample in the other maps); a box selection
-fills the grid and highlights the same samples in another map; the console stays clean.
+fills the grid and highlights the same samples in another map; clicking a layer on the
+separability chart opens its map; the console stays clean.
 A missing browser skips locally but FAILS in CI (CI=true).
 """
 from __future__ import annotations
@@ -182,5 +183,58 @@ def test_hover_select_and_console(browser, served):
     browser.find_element(By.ID, "focus-close").click()
     wait_for(lambda: "hidden" in browser.find_element(By.ID, "focus-modal").get_attribute("class"), 10, "close")
 
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+
+
+def test_separability_chart_click_opens_that_map(browser, served, smoke_cache):
+    """The measurements panel draws the separability chart; clicking a layer's point on it opens
+    that layer's map in the focus view; map titles carry their faithfulness score."""
+    import json
+
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    if not json.loads((smoke_cache / "manifest.json").read_text()).get("metrics", {}).get("layers"):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{smoke_cache} has no metrics.layers: the smoke build should write them")
+        pytest.skip(f"{smoke_cache} predates metrics.layers (issue 5)")
+    browser.get(served)
+    wait_for(lambda: browser.execute_script(
+        "var g = document.querySelector('#separability-graph .js-plotly-plot'); return g && g._fullData && "
+        "g._fullData.length && document.querySelector('#atlas-graph .js-plotly-plot')"), 60, "the separability chart")
+    assert browser.find_element(By.ID, "measures-panel").is_displayed()
+    titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#atlas-graph .annotation") if "⤢" in e.text]
+    assert titles and all("trust 0." in t or "trust 1." in t for t in titles), titles
+
+    # the discriminator's d2 point on the "real" line, in viewport pixels, from Plotly's own axes
+    x, y, key = browser.execute_script("""
+        var gd = document.querySelector('#separability-graph .js-plotly-plot'), L = gd._fullLayout;
+        var t = gd._fullData.filter(function (t) { return t.name === 'real'; })[0];
+        var j = t.x.indexOf('d2'), s = t.xaxis === 'x' ? '' : t.xaxis.slice(1);
+        var xa = L['xaxis' + s], ya = L['yaxis' + s], r = gd.getBoundingClientRect();
+        return [r.left + xa._offset + xa.l2p(xa.d2c(t.x[j])), r.top + ya._offset + ya.l2p(t.y[j]), t.customdata[j]];
+    """)
+    assert key == "d2/real"
+    click = ActionChains(browser)
+    click.w3c_actions.pointer_action.move_to_location(int(x) + 1, int(y))
+    click.w3c_actions.pointer_action.move_to_location(int(x), int(y))
+    click.w3c_actions.pointer_action.click()
+    click.perform()
+    wait_for(lambda: browser.find_element(By.ID, "focus-modal").get_attribute("class") == "modal", 20,
+             "the focus view after a chart click")
+    title = wait_for(lambda: browser.find_element(By.ID, "focus-title").text, 10, "the focus title")
+    assert title.startswith("d2 (real)") and "trust" in title
+    wait_for(lambda: browser.execute_script(
+        "var g = document.querySelector('#focus-graph .js-plotly-plot'); return !!(g && g._fullData && "
+        "g._fullData.some(function (t) { return t.customdata && t.customdata.length; }))"), 20, "focus map drawn")
+    browser.find_element(By.ID, "focus-close").click()
+    wait_for(lambda: "hidden" in browser.find_element(By.ID, "focus-modal").get_attribute("class"), 10, "close")
+
+    # switching the measure redraws the chart with the probe accuracies
+    browser.find_elements(By.CSS_SELECTOR, "#separability-metric label")[1].click()
+    wait_for(lambda: "probe" in browser.execute_script(
+        "return document.querySelector('#separability-graph .js-plotly-plot')._fullLayout.yaxis.title.text"),
+        20, "the probe accuracy chart")
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
