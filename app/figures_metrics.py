@@ -60,8 +60,8 @@ def network_paths(manifest: dict) -> list[tuple[str, list[tuple[str, dict[str, d
     def measured(col: dict[str, dict]) -> bool:  # an entry with only a "reason" is listed, not drawn
         return any(_number(e.get(m)) is not None for e in col.values() for m in METRICS)
 
-    paths = [("Generator: z → image", [(x, col) for x, col in gen_path if measured(col)]),
-             ("Discriminator: image → D", [(x, col) for x, col in disc_path if measured(col)])]
+    paths = [("Generator", [(x, col) for x, col in gen_path if measured(col)]),
+             ("Discriminator", [(x, col) for x, col in disc_path if measured(col)])]
     return [(title, points) for title, points in paths if points]
 
 
@@ -222,13 +222,13 @@ def mixing_figure(entries: Sequence[dict], class_names: Sequence[str], height: i
         shapes.append(dict(type="line", xref=f"x{ax} domain", yref=f"y{ax}", x0=0, x1=1, y0=expected, y1=expected,
                            line=dict(color="#6b7280", width=1, dash="dash"), layer="below"))
         layout[f"xaxis{ax}"] = dict(domain=[x0, x0 + width], anchor=f"y{ax}", type="category", fixedrange=True,
-                                    categoryorder="array", categoryarray=cats, tickfont=dict(size=9), dtick=1,
+                                    categoryorder="array", categoryarray=cats, tickfont=dict(size=9), tickangle=0,
                                     showgrid=False, linecolor="#c9ced6")
         layout[f"yaxis{ax}"] = dict(anchor=f"x{ax}", range=[0, 1.04], fixedrange=True, gridcolor="#eceef2",
                                     zeroline=False, showticklabels=p == 0, **(dict(matches="y") if p else {}),
                                     **(dict(title=dict(text="share of neighbours that are real", font=dict(size=11)))
                                        if p == 0 else {}))
-        annotations.append(dict(text=f"<b>{entry['layer']}</b> (joint) · mixed = {expected:.2f}", x=x0, y=1.0,
+        annotations.append(dict(text=f"<b>{entry['layer']}</b> joint", x=x0, y=1.0,
                                 xref="paper", yref="paper", xanchor="left", yanchor="bottom", showarrow=False,
                                 font=dict(size=11, color="#6b7280")))
     layout.update(height=height, margin=dict(l=52, r=8, t=22, b=62), hovermode="closest", dragmode=False,

@@ -80,7 +80,7 @@ def panel(run: Run, view: dict) -> html.Details:
                 html.H4("Class separability along the network"),
                 dcc.Graph(id=ids.SEP_GRAPH, figure=sep_fig, config=CHART_CONFIG, className="measure-graph")]),
             html.Div(className="measure", hidden=not mixing, children=[
-                html.H4("Real vs generated: share of a point's nearest neighbours that are real"),
+                html.H4("Real vs generated (joint maps): share of neighbours that are real"),
                 dcc.Graph(id=ids.MIX_GRAPH, figure=mix_fig, config=CHART_CONFIG, className="measure-graph")]),
         ]),
         html.P(detail + (" Not measured: " + "; ".join(notes) if notes else ""), className="muted notes"),
