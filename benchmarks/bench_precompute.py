@@ -44,13 +44,14 @@ def main() -> None:
     p.add_argument("--n", type=int, default=4096, help="generated and real samples each (demo: 4096)")
     p.add_argument("--layers", default=None, help="comma-separated layers (default: all with maps)")
     p.add_argument("--sources", default="generated,real,joint")
+    p.add_argument("--weights", type=Path, default=None, help="weights directory (default: the shipped models/)")
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING)
     profile = PROFILES["demo"]
     device = pick_device("auto")
     stages = {}
     data, stages["load + verify MNIST"] = timed(lambda: load_idx_dataset(profile.data_dir))
-    (G, D, C, _), stages["load weights"] = timed(lambda: load_shipped(profile.weights_dir, 10, device))
+    (G, D, C, _), stages["load weights"] = timed(lambda: load_shipped(args.weights or profile.weights_dir, 10, device))
     rec, stages["record activations"] = timed(
         lambda: record_all(G, D, C, data, RecordConfig(n_generated=args.n, n_real=args.n)))
     labels = rec.samples["label"]
@@ -58,8 +59,8 @@ def main() -> None:
     methods = {
         "reference (sklearn, p40, 300 it)": lambda f: TSNE(perplexity=40, max_iter=300, init="pca",
                                                              random_state=0).fit_transform(f),
-        "t-SNE sklearn (p30, 500 it)": lambda f: TSNEReducer(30, 500, implementation="sklearn").fit_transform(f),
-        "t-SNE openTSNE (p30, 250+250 it)": lambda f: TSNEReducer(30, 500, implementation="opentsne").fit_transform(f),
+        "t-SNE sklearn (p30, 250+250 it)": lambda f: TSNEReducer(30, 500, 250, implementation="sklearn").fit_transform(f),
+        "t-SNE openTSNE, ours (p30, 125+250 it)": lambda f: TSNEReducer(30, 375, 125).fit_transform(f),
         "UMAP (15 nn)": lambda f: UMAPReducer(15).fit_transform(f),
     }
     UMAPReducer(15).fit_transform(np.random.default_rng(0).normal(size=(100, 5)))  # numba compile outside timings

@@ -100,6 +100,7 @@ def embed_all(rec: Recording, profile: Profile, writer: CacheWriter) -> tuple[li
                         raise DegenerateInputError(feats_reason)
                     writer.save(rel, reducer.fit_transform(x if method == "pca" else feats))
                 entry.update(file=rel, seconds=round(time.time() - t0, 2))
+                entry["params"].update(reducer.params)  # what fit actually chose (e.g. the t-SNE gradient)
             except DegenerateInputError as exc:
                 entry.update(file=None, reason=exc.reason)
                 log.info("skipped %s map of %s/%s: %s", method, layer, source, exc.reason)

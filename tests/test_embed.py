@@ -9,8 +9,8 @@ from precompute.embed import (DegenerateInputError, PCAReducer, TSNEReducer, UMA
 
 REDUCERS = {
     "pca": lambda: PCAReducer(2, seed=0),
-    "tsne-sklearn": lambda: TSNEReducer(perplexity=20, n_iter=400, seed=0),
-    "tsne-opentsne": lambda: TSNEReducer(perplexity=20, n_iter=300, early_iter=100, implementation="opentsne", seed=0),
+    "tsne-sklearn": lambda: TSNEReducer(perplexity=20, n_iter=400, early_iter=250, implementation="sklearn", seed=0),
+    "tsne-opentsne": lambda: TSNEReducer(perplexity=20, n_iter=300, early_iter=100, seed=0),
     "umap": lambda: UMAPReducer(n_neighbors=10, seed=0),
 }
 
@@ -58,7 +58,8 @@ def test_too_few_samples_for_perplexity_and_neighbours():
     (lambda: PCAReducer(2.5), "n_components must be an integer"),
     (lambda: TSNEReducer(perplexity=-1), "perplexity must be positive"),
     (lambda: TSNEReducer(implementation="cuda"), "implementation must be one of"),
-    (lambda: TSNEReducer(n_iter=200), "n_iter > 250"),
+    (lambda: TSNEReducer(n_iter=200, implementation="sklearn"), "n_iter > 250"),
+    (lambda: TSNEReducer(n_iter=100, early_iter=100), "early_iter \\(100\\) must be less"),
     (lambda: UMAPReducer(n_neighbors=1), "n_neighbors must be at least 2"),
     (lambda: UMAPReducer(min_dist=-0.5), "min_dist must be non-negative"),
 ])
