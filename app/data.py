@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 flask_cache = FlaskCache()  # bound to the Flask server in create_app
 # part of every figure cache key: a shared cache must not serve figures built by older code
 CODE_VERSION = hashlib.sha1(b"".join(
-    (Path(__file__).parent / name).read_bytes() for name in ("figures.py", "figures_metrics.py", "data.py"))).hexdigest()[:10]
+    (Path(__file__).parent / name).read_bytes()
+    for name in ("figures.py", "figures_metrics.py", "data.py"))).hexdigest()[:10]
 
 
 @dataclass(frozen=True)

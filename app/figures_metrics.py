@@ -108,7 +108,8 @@ def _line(points: list[tuple[str, dict[str, dict]]], source: str, metric: str, a
     trace = dict(type="scatter", mode="lines+markers", x=xs, y=ys, customdata=keys, hovertext=hover,
                  hoverinfo="text", xaxis=f"x{ax}", yaxis=f"y{ax}", connectgaps=False, cliponaxis=False)
     if cls is None:
-        trace.update(name=source, legendgroup=source, legendrank=1 + SOURCES.index(source), line=dict(color=colour, width=2.5, dash=dash),
+        trace.update(name=source, legendgroup=source, legendrank=1 + SOURCES.index(source),
+                     line=dict(color=colour, width=2.5, dash=dash),
                      marker=dict(color=colour, size=9, line=dict(color="#ffffff", width=1)))
     else:
         trace.update(name=cls_name, legendgroup=f"class{cls}", legendrank=10 + cls, opacity=0.75,
@@ -117,7 +118,10 @@ def _line(points: list[tuple[str, dict[str, dict]]], source: str, metric: str, a
     return trace
 
 
-def separability_figure(paths: Sequence[tuple[str, Sequence[tuple[str, dict[str, dict]]]]], metric: str = "knn_accuracy",
+NetworkPath = Sequence[tuple[str, dict[str, dict]]]  # [(x label, {source: entry})] along one network path
+
+
+def separability_figure(paths: Sequence[tuple[str, NetworkPath]], metric: str = "knn_accuracy",
                         sources: Iterable[str] = SOURCES, per_class: bool = False,
                         class_names: Sequence[str] = (), method: str | None = None, height: int = 270) -> dict:
     """One subplot per path, one line per source (and, with `per_class`, one thin line per class
@@ -168,8 +172,8 @@ def separability_figure(paths: Sequence[tuple[str, Sequence[tuple[str, dict[str,
         shapes.append(dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=0, y1=0,
                            line=dict(color="#9aa0a6", width=1, dash="dot"), layer="below"))
     # the legend sits under the axes (the subplot titles take the top): sources, then classes
-    layout.update(height=height + (26 if per_class else 0), margin=dict(l=52, r=8, t=22, b=88 if per_class else 62), hovermode="closest",
-                  dragmode=False, plot_bgcolor="#ffffff", paper_bgcolor="rgba(0,0,0,0)", font=FONT,
+    layout.update(height=height + (26 if per_class else 0), margin=dict(l=52, r=8, t=22, b=88 if per_class else 62),
+                  hovermode="closest", dragmode=False, plot_bgcolor="#ffffff", paper_bgcolor="rgba(0,0,0,0)", font=FONT,
                   annotations=annotations, shapes=shapes, showlegend=True, uirevision="separability",
                   legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, xanchor="left",
                               font=dict(size=10), itemsizing="constant", itemwidth=30, traceorder="grouped"))

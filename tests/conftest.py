@@ -30,7 +30,8 @@ def add_layer_measures(run_dir: Path) -> Path:
     for i, feat in enumerate(m["features"]):
         layer, source = feat["layer"], feat["source"]
         base = round(0.2 + 0.03 * i, 4)
-        per = {name: [None if c == 9 and source == "joint" else round(base + off + 0.01 * c, 4) for c in range(n_classes)]
+        per = {name: [None if c == 9 and source == "joint" else round(base + off + 0.01 * c, 4)
+                      for c in range(n_classes)]
                for name, off in (("knn_accuracy", 0.0), ("probe_accuracy", 0.05), ("silhouette", -0.2))}
         maps = {}
         for e in m["embeddings"]:
