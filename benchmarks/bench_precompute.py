@@ -60,7 +60,7 @@ def main() -> None:
         "reference (sklearn, p40, 300 it)": lambda f: TSNE(perplexity=40, max_iter=300, init="pca",
                                                              random_state=0).fit_transform(f),
         "t-SNE sklearn (p30, 250+250 it)": lambda f: TSNEReducer(30, 500, 250, implementation="sklearn").fit_transform(f),
-        "t-SNE openTSNE, ours (p30, 125+250 it)": lambda f: TSNEReducer(30, 375, 125).fit_transform(f),
+        "t-SNE openTSNE, ours (p20, 100+200 it)": lambda f: TSNEReducer(20, 300, 100).fit_transform(f),
         "UMAP (15 nn)": lambda f: UMAPReducer(15).fit_transform(f),
     }
     UMAPReducer(15).fit_transform(np.random.default_rng(0).normal(size=(100, 5)))  # numba compile outside timings

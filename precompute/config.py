@@ -45,10 +45,10 @@ class RecordConfig:
 class EmbedConfig:
     methods: tuple = ("pca", "tsne", "umap")
     pca_dims: int = 50
-    tsne_perplexity: float = 30.0
+    tsne_perplexity: float = 20.0  # measured: as faithful as 30 on these layers, and cheaper
     tsne_implementation: str = "opentsne"  # chosen by measurement, see README "Benchmarks"
-    tsne_iter: int = 375  # all iterations, early exaggeration included
-    tsne_early_iter: int = 125
+    tsne_iter: int = 300  # all iterations, early exaggeration included (the reference ran 300)
+    tsne_early_iter: int = 100
     umap_neighbors: int = 15
     umap_min_dist: float = 0.1
     umap_epochs: int | None = None  # umap's own default (200 for large, 500 for small data)

@@ -88,7 +88,7 @@ class TSNEReducer:
     implementations = ("opentsne", "sklearn")
     FFT_FROM = 2000
 
-    def __init__(self, perplexity: float = 30.0, n_iter: int = 375, early_iter: int = 125,
+    def __init__(self, perplexity: float = 20.0, n_iter: int = 300, early_iter: int = 100,
                  implementation: str = "opentsne", seed: int = 0, n_jobs: int = N_JOBS):
         _check_positive("perplexity", perplexity, integer=False)
         _check_positive("n_iter", n_iter)
