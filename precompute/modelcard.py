@@ -19,7 +19,7 @@ from precompute.quality import MIN_CLASS_SHARE, MIN_MEAN_CONFIDENCE, generator_q
 from precompute.train import pick_device, test_classifier
 
 log = logging.getLogger(__name__)
-TRAIN_COMMAND = "python -m precompute --profile full --train-only --train-dir runs/training --out runs/full"
+TRAIN_COMMAND = "python -m precompute --profile full --train-only --epochs 25 --train-dir runs/training --out runs/full"
 
 
 def ship(train_dir: Path, out: Path, epochs: list[int]) -> dict:
