@@ -94,7 +94,7 @@ def smoke_cache(tmp_path_factory) -> Path:
 
     warnings.warn(f"precompute smoke build failed ({reason[0]}) and runs/smoke is absent; "
                   "the browser test runs on a SYNTHETIC cache", stacklevel=1)
-    return write_synthetic_cache(out, 300, 300)
+    return add_layer_measures(write_synthetic_cache(out, 300, 300))
 
 
 @pytest.fixture()
