@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("openTSNE").setLevel(max(logging.WARNING, logging.getLevelName(args.log_level)))  # chatty at INFO
     try:
         profile = profile_from_args(args)
         out = (args.out or Path("runs") / args.profile).resolve()
