@@ -61,7 +61,7 @@ def main() -> None:
                                                              random_state=0).fit_transform(f),
         "t-SNE sklearn (p30, 250+250 it)": lambda f: TSNEReducer(30, 500, 250, implementation="sklearn").fit_transform(f),
         "t-SNE openTSNE, ours (p20, 100+200 it)": lambda f: TSNEReducer(20, 300, 100).fit_transform(f),
-        "UMAP (15 nn)": lambda f: UMAPReducer(15).fit_transform(f),
+        "UMAP (15 nn, 200 epochs)": lambda f: UMAPReducer(15, n_epochs=200).fit_transform(f),
     }
     UMAPReducer(15).fit_transform(np.random.default_rng(0).normal(size=(100, 5)))  # numba compile outside timings
     totals = {m: 0.0 for m in methods}
