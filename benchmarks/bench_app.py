@@ -151,6 +151,9 @@ def browser_figures(base, run) -> dict:
               if (e.target.classList && e.target.classList.contains('tip-img') && window.__h0)
                 { window.__lat.push(performance.now() - window.__h0); window.__h0 = null; }
             }, true);""")
+        # fold the measurements panel so the first eight maps fit the window
+        d.execute_script("var m = document.getElementById('measures-panel'); if (m) m.open = false;")
+        time.sleep(0.5)
         n_panels = d.execute_script("return __t.gd()._fullData.filter(function(t){return t.name==='pinned'}).length")
         for p in range(min(n_panels, 8)):
             x, y, _ = d.execute_script(f"return __t.point({p})")
