@@ -105,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.train_only and not profile.train:
             raise ValueError("--train-only needs --profile full")
         check_out_dir(out)
+        if not profile.data_dir.is_dir():
+            raise ValueError(f"--data {profile.data_dir}: dataset directory not found")
+        if not profile.train and not (profile.weights_dir / "config.json").is_file():
+            raise ValueError(f"--weights {profile.weights_dir}: config.json: not found (not a weights directory)")
         from precompute.pipeline import run, train_models  # torch imported only past argument checks
         from precompute.train import pick_device
         device = pick_device(args.device)
@@ -117,8 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         run(profile, out, device, train_dir=args.train_dir and args.train_dir.resolve())
     except (ValueError, FileNotFoundError, DatasetError, CacheError, RuntimeError) as exc:
-        log.error("%s", exc)
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)  # one line, no traceback
         return 1
     except KeyboardInterrupt:
         log.error("interrupted; rerun the same command to resume")

@@ -135,8 +135,13 @@ def layer_measures(rec: Recording, writer: CacheWriter, embeddings: list, featur
 
 def run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path | None = None,
         command: str | None = None) -> Path:
+    with tqdm(total=4, desc="precompute", unit="stage") as stages:  # closed (a newline) before any error
+        return _run(profile, out_dir, device, train_dir, command, stages)
+
+
+def _run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path | None, command: str | None,
+         stages) -> Path:
     t_start = time.time()
-    stages = tqdm(total=4, desc="precompute", unit="stage")
     data = load_idx_dataset(profile.data_dir, profile.dataset)
     log.info("dataset %s: %d train, %d test images (digests verified)", data.name, len(data.train_images), len(data.test_images))
     stages.update()
@@ -164,7 +169,6 @@ def run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path |
     embeddings, features, neighbors = embed_all(rec, profile, writer)
     layer_metrics = layer_measures(rec, writer, embeddings, features, neighbors, len(data.class_names), profile.embed.seed)
     stages.update()
-    stages.close()
     n_classes = len(data.class_names)
     labels, source = rec.samples["label"], rec.samples["source"]
     manifest = {
