@@ -161,6 +161,9 @@ class Cache:
             raise CacheCorruptError(f"{manifest_path} is not valid JSON ({exc})", self.fix) from exc
         if not isinstance(self.manifest, dict):
             raise CacheCorruptError(f"{manifest_path} is not a JSON object", self.fix)
+        profile = (self.manifest.get("run") or {}).get("profile") if isinstance(self.manifest.get("run"), dict) else None
+        if profile in ("smoke", "demo", "full"):  # rebuild what it was, not always the demo
+            self.fix = rebuild_command(self.path, profile)
         version = self.manifest.get("schema_version")
         if version != SCHEMA_VERSION:
             raise CacheStaleError(f"{self.path} has cache schema version {version}, this app reads version "

@@ -5,6 +5,7 @@ import argparse
 import dataclasses
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -33,33 +34,55 @@ def _methods(text: str) -> tuple:
     return methods
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        self.exit(2, f"error: {message} (see: {self.prog} --help)\n")
+
+
+def _device(text: str) -> str:
+    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: choose auto, cpu, cuda, cuda:N or mps")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="python -m precompute",
         description="Build a GAN Layer Atlas cache: train or load the DCGAN and classifier, record every "
-                    "layer's activations, embed them with PCA, t-SNE and UMAP, write DIR/manifest.json.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--profile", choices=sorted(PROFILES), default="demo",
-                   help="smoke: shipped weights, 300+300 samples (tests); demo: shipped weights, 4096+4096 "
-                        "samples; full: train from scratch, 10000+10000 samples (meant for a GPU)")
+                    "layer's activations, embed them with PCA, t-SNE and UMAP, measure them, and write "
+                    "OUT/manifest.json. The cache appears at OUT in one step; an interrupted run resumes "
+                    "when the same command is run again. A finished cache with the same configuration is "
+                    "left alone (use --force to rebuild it).",
+        epilog="profiles: smoke = shipped weights, 300+300 samples (about a minute; the tests use it); "
+               "demo = shipped weights, 4096+4096 samples (the default); full = train from scratch, "
+               "10000+10000 samples (meant for a GPU). Exit status: 0 done, 1 bad input or failure, "
+               "2 bad flag, 130 interrupted.")
+    p.add_argument("--profile", choices=sorted(PROFILES), default="demo", help="smoke, demo or full (default: demo)")
     p.add_argument("--out", type=Path, default=None, help="cache directory to write (default: runs/PROFILE)")
-    p.add_argument("--device", default="auto", help="auto (cuda when available, else cpu), cpu, cuda, cuda:N")
+    p.add_argument("--force", action="store_true", help="rebuild even if OUT holds a cache of the same configuration")
+    p.add_argument("--device", type=_device, default="auto",
+                   help="auto (cuda when available, else cpu), cpu, cuda, cuda:N or mps (default: auto)")
     p.add_argument("--weights", type=Path, default=SHIPPED_MODELS_DIR,
-                   help="directory of trained weights for smoke/demo (generator, discriminator, classifier "
-                        "safetensors and config.json)")
-    p.add_argument("--data", type=Path, default=None, help="directory of the four IDX files (default: the "
-                   "MNIST copy in data/mnist)")
-    p.add_argument("--dataset", default="mnist", help="dataset name: mnist, fashion-mnist (class names and "
-                   "pinned digests), or any name for another IDX directory")
+                   help="smoke/demo: directory of trained weights (generator, discriminator, classifier "
+                        "safetensors and config.json; default: the shipped models/)")
+    p.add_argument("--data", type=Path, default=None,
+                   help="directory of the four IDX files (default: data/mnist, or Debian's Fashion-MNIST "
+                        "folder with --dataset fashion-mnist)")
+    p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist (class names and pinned digests "
+                   "known), or any name for another IDX directory (default: mnist)")
     p.add_argument("--train-dir", type=Path, default=None,
-                   help="full profile: where checkpoints go and resume from (default: OUT-training)")
-    p.add_argument("--epochs", type=_positive, default=None, help="full profile: GAN training epochs")
-    p.add_argument("--train-only", action="store_true", help="full profile: train (or resume), then stop")
-    p.add_argument("--n-generated", type=_positive, default=None, help="number of generated samples")
-    p.add_argument("--n-real", type=_positive, default=None, help="number of real test images (at most 10000)")
-    p.add_argument("--methods", type=_methods, default=None, help="comma-separated subset of pca,tsne,umap")
-    p.add_argument("--seed", type=int, default=None, help="seed for z, the real subset and the embeddings")
-    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+                   help="full: where per-epoch checkpoints go and a killed run resumes from (default: OUT-training)")
+    p.add_argument("--epochs", type=_positive, default=None, help="full: GAN training epochs (default: 20)")
+    p.add_argument("--train-only", action="store_true", help="full: train (or resume), then stop")
+    p.add_argument("--n-generated", type=_positive, default=None,
+                   help="generated samples (default: the profile's: 300, 4096 or 10000)")
+    p.add_argument("--n-real", type=_positive, default=None,
+                   help="real test images, at most 10000 (default: the profile's: 300, 4096 or 10000)")
+    p.add_argument("--methods", type=_methods, default=None,
+                   help="comma-separated subset of pca,tsne,umap (default: all three)")
+    p.add_argument("--seed", type=int, default=None, help="seed for z, the real subset and the maps (default: 0)")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                   help="logging detail (default: INFO)")
     return p
 
 
@@ -84,14 +107,24 @@ def profile_from_args(args):
     return profile.with_(**changes)
 
 
+CACHE_ENTRIES = {"manifest.json", "samples", "rows", "embeddings", "features", "neighbors"}
+
+
 def check_out_dir(out: Path) -> None:
-    """Refuse to replace a directory that is not a cache (a typo must not delete someone's files)."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).is_file())):
-        raise ValueError(f"--out {out}: exists and is not a cache directory; choose a new or empty path")
-    parent = out.parent if out.parent != Path("") else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    if not os.access(parent, os.W_OK):
-        raise ValueError(f"--out {out}: cannot write in {parent}")
+    """Refuse to replace a directory that is not a cache (a typo must not delete someone's files);
+    a damaged cache (cache folders, manifest lost) may be rebuilt in place."""
+    if out.exists():
+        entries = {p.name for p in out.iterdir()} if out.is_dir() else None
+        if entries is None or (entries and not entries <= CACHE_ENTRIES):
+            raise ValueError(f"--out {out}: exists and is not a cache directory; choose a new or empty path")
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = parent / f".{out.name}.write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ValueError(f"--out {out}: cannot write in {parent} ({exc.strerror or exc})") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             train_models(profile, load_idx_dataset(profile.data_dir, profile.dataset), train_dir, device)
             log.info("trained into %s", train_dir)
             return 0
-        run(profile, out, device, train_dir=args.train_dir and args.train_dir.resolve())
+        run(profile, out, device, train_dir=args.train_dir and args.train_dir.resolve(), force=args.force)
     except (ValueError, FileNotFoundError, DatasetError, CacheError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)  # one line, no traceback
         return 1

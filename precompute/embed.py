@@ -155,7 +155,7 @@ class UMAPReducer:
 
         x = check_activations(x, min_samples=self.n_neighbors + 2)
         model = umap.UMAP(n_neighbors=self.n_neighbors, min_dist=self.min_dist, n_epochs=self.n_epochs,
-                          random_state=self.seed, n_components=2, init="pca")
+                          random_state=self.seed, n_components=2, init="pca", n_jobs=1)  # a seed means 1 thread
         return np.asarray(model.fit_transform(x), dtype=np.float32)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from gan_core.cache import CacheWriter, embedding_file
+from gan_core.cache import MANIFEST, SCHEMA_VERSION, CacheWriter, embedding_file
 from gan_core.data import load_idx_dataset, to_model_range
 from gan_core.layers import LAYERS, display_label
 from gan_core.models import Classifier, Discriminator, Generator
@@ -134,13 +134,21 @@ def layer_measures(rec: Recording, writer: CacheWriter, embeddings: list, featur
 
 
 def run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path | None = None,
-        command: str | None = None) -> Path:
+        command: str | None = None, force: bool = False) -> Path:
     with tqdm(total=4, desc="precompute", unit="stage") as stages:  # closed (a newline) before any error
-        return _run(profile, out_dir, device, train_dir, command, stages)
+        return _run(profile, out_dir, device, train_dir, command, stages, force)
+
+
+def _up_to_date(out_dir: Path, fingerprint: dict) -> bool:
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return manifest.get("schema_version") == SCHEMA_VERSION and manifest.get("fingerprint") == fingerprint
 
 
 def _run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path | None, command: str | None,
-         stages) -> Path:
+         stages, force: bool) -> Path:
     t_start = time.time()
     data = load_idx_dataset(profile.data_dir, profile.dataset)
     log.info("dataset %s: %d train, %d test images (digests verified)", data.name, len(data.train_images), len(data.test_images))
@@ -156,10 +164,17 @@ def _run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path 
     test_acc = test_classifier(C, data.test_images, data.test_labels, device)
     log.info("classifier accuracy on the %d test images: %.4f", len(data.test_labels), test_acc)
     stages.update()
+    config = {**profile.to_json(), "train_cfg": train_cfg.__dict__, "seed": profile.record.seed}
+    fingerprint = json.loads(json.dumps({"config": config, "weights": weights, "dataset": data.digest,
+                                         "schema_version": SCHEMA_VERSION}, default=str))
+    if not force and _up_to_date(out_dir, fingerprint):
+        log.info("%s is up to date with this configuration; nothing to do (--force rebuilds it)", out_dir)
+        return out_dir
+    if (out_dir / MANIFEST).is_file():
+        log.info("%s holds a cache of another configuration; it is replaced when the new one is complete", out_dir)
     rec = record_all(G, D, C, data, profile.record)
     stages.update()
-    config = {**profile.to_json(), "train_cfg": train_cfg.__dict__, "seed": profile.record.seed}
-    writer = CacheWriter(out_dir, {"config": config, "weights": weights, "dataset": data.digest})
+    writer = CacheWriter(out_dir, fingerprint)
     if writer.resumed:
         log.info("resuming an interrupted run from %s", writer.staging)
     for key, arr in rec.samples.items():
@@ -172,6 +187,7 @@ def _run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path 
     n_classes = len(data.class_names)
     labels, source = rec.samples["label"], rec.samples["source"]
     manifest = {
+        "fingerprint": fingerprint,
         "run": {"name": out_dir.name, "profile": profile.name, "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "command": command or " ".join(shlex.quote(a) for a in sys.argv), "device": str(device),
                 "seconds": round(time.time() - t_start, 1)},

@@ -73,6 +73,17 @@ def test_schema_mismatch_is_stale(tmp_path):
         Cache(tmp_path / "run")
 
 
+def test_fix_command_keeps_the_runs_profile(tmp_path):
+    w, m = _minimal(tmp_path / "run")
+    w.commit({**m, "run": {"profile": "smoke"}})
+    path = tmp_path / "run" / "manifest.json"
+    data = json.loads(path.read_text())
+    data["schema_version"] = 0
+    path.write_text(json.dumps(data))
+    with pytest.raises(CacheStaleError, match="--profile smoke --out"):
+        Cache(tmp_path / "run")
+
+
 def test_truncated_array(tmp_path):
     w, m = _minimal(tmp_path / "run")
     w.commit(m)

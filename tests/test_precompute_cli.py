@@ -22,10 +22,12 @@ def run_cli(*args, timeout=120):
     (["--n-generated", "many"], "'many' is not an integer"),
     (["--methods", "pca,isomap"], "unknown method"),
     (["--bogus"], "unrecognized arguments"),
+    (["--device", "tpu"], "choose auto, cpu, cuda"),
 ])
 def test_bad_flags_exit_2_with_one_line(args, message, tmp_path):
     proc = run_cli(*args, "--out", str(tmp_path / "out"))
     assert proc.returncode == 2 and message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1  # one line, no usage block
     assert not (tmp_path / "out").exists()
 
 
@@ -35,6 +37,7 @@ def test_bad_flags_exit_2_with_one_line(args, message, tmp_path):
     (["--n-real", "20000"], "n_real is at most 10000"),
     (["--train-only"], "--train-only needs --profile full"),
     (["--device", "cuda:7"], "CUDA is not available"),
+    (["--out", "/proc/x"], "cannot write in /proc"),
 ])
 def test_bad_paths_and_values_exit_1_and_write_nothing(extra, message, tmp_path):
     if "cuda" in extra[-1]:
@@ -43,7 +46,7 @@ def test_bad_paths_and_values_exit_1_and_write_nothing(extra, message, tmp_path)
     proc = run_cli("--profile", "smoke", "--out", str(out), *extra)
     assert proc.returncode == 1, proc.stderr
     assert message in proc.stderr
-    assert [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert len([ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]) == 1
     assert not out.exists() and not list(tmp_path.glob(".out.partial"))
 
 
@@ -95,3 +98,20 @@ def test_smoke_run_writes_a_complete_real_cache(smoke_cache):
         nn = cache.array(entry["file"])
         assert nn.shape[0] == m["sources"][entry["source"]]["count"]
         assert nn.size == 0 or set(np.unique(nn)) <= set(cache.rows(entry["source"]).tolist())
+
+
+def test_same_command_on_a_finished_cache_is_a_no_op(smoke_cache):
+    before = (smoke_cache / "manifest.json").stat().st_mtime_ns
+    proc = run_cli("--profile", "smoke", "--out", str(smoke_cache))
+    assert proc.returncode == 0 and "up to date" in proc.stderr
+    assert (smoke_cache / "manifest.json").stat().st_mtime_ns == before
+
+
+def test_a_damaged_cache_can_be_rebuilt_in_place(tmp_path):
+    out = tmp_path / "run"
+    (out / "embeddings").mkdir(parents=True)  # a cache whose manifest was lost
+    from precompute.__main__ import check_out_dir
+    check_out_dir(out)  # accepted: nothing but cache folders in it
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="not a cache directory"):
+        check_out_dir(out)
