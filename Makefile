@@ -37,7 +37,7 @@ $(CACHE)/manifest.json: | $(BIN)/.installed
 cache: $(CACHE)/manifest.json
 
 run: cache
-	$(BIN)/python -m app --cache $(dir $(CACHE)) --host $(HOST) --port $(PORT)
+	$(BIN)/python -m app --cache $(CACHE) --host $(HOST) --port $(PORT)
 
 browser:
 	@bash scripts/install-browser.sh
