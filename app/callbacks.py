@@ -148,13 +148,15 @@ def render_atlas(view, selection, pinned, hidden):
     return patch
 
 
-def _origin(run: Run, focus, points) -> str | None:
-    """The "layer/source" key of the map an event came from."""
-    if ctx.triggered_id == ids.FOCUS_GRAPH:
+def _origin(run: Run, focus, points, graph=None) -> str | None:
+    """The "layer/source" key of the map an event came from (`graph`: the graph's id, by default
+    the id of the input that fired)."""
+    graph = ctx.triggered_id if graph is None else graph
+    if graph == ids.FOCUS_GRAPH:
         return f"{focus.get('layer')}/{focus.get('source')}" if isinstance(focus, dict) else None
     keys = list(run.map_specs())
     curve = points[0].get("curveNumber") if points and isinstance(points[0], dict) else None
-    if ctx.triggered_id == ids.ATLAS and isinstance(curve, int) and 0 <= curve < len(keys) * stride(len(run.class_names)):
+    if graph == ids.ATLAS and isinstance(curve, int) and 0 <= curve < len(keys) * stride(len(run.class_names)):
         return keys[curve // stride(len(run.class_names))]
     return None
 
@@ -173,6 +175,11 @@ def select(atlas_selected, focus_selected, focus, selection, view):
         return None if selection is not None else no_update
     points = _points(value)
     if points is None:
+        return no_update
+    if not points and not value.get("range") and not value.get("lassoPoints"):
+        # Plotly fires a second, empty plotly_selected after a redraw (colour/projection change,
+        # the focus view re-rendered with the selection): not a box the user drew, so keep it.
+        # A real box or lasso over empty space carries its `range` / `lassoPoints`.
         return no_update
     chosen = sorted({p["customdata"] for p in points if isinstance(p, dict) and run.valid_id(p.get("customdata"))})
     return {"ids": chosen, "origin": _origin(run, focus, points) or "?"}
@@ -196,14 +203,19 @@ def _thumb_pin(run: Run, pinned, selection) -> dict | None:
     return {"id": sample_id, "layer": layer, "source": source}
 
 
-def pin(atlas_click, focus_click, thumb_clicks, focus, pinned, view, selection=None):
+def pin(map_click, thumb_clicks, focus, pinned, view, selection=None):
+    """Pin a clicked map point or grid/neighbour digit. Map clicks arrive through the MAP_CLICK
+    store, `{"graph": id, "points": [...]}`, which assets/atlas.js writes ~0.3 s after a click
+    unless the click was the first half of a double-click (which clears the selection instead)."""
     run = _view_run(view)
     if run is not None and isinstance(ctx.triggered_id, dict) and ctx.triggered_id.get("type") == ids.THUMB:
         return _thumb_pin(run, pinned, selection) or no_update
-    points = _points(ctx.triggered[0].get("value")) if ctx.triggered else None
-    if run is None or not points or not isinstance(points[0], dict):
+    value = ctx.triggered[0].get("value") if ctx.triggered else None
+    graph = value.get("graph") if isinstance(value, dict) else None
+    points = _points(value)
+    if run is None or graph not in (ids.ATLAS, ids.FOCUS_GRAPH) or not points or not isinstance(points[0], dict):
         return no_update
-    sample_id, origin = points[0].get("customdata"), _origin(run, focus, points)
+    sample_id, origin = points[0].get("customdata"), _origin(run, focus, points, graph)
     if not run.valid_id(sample_id) or origin is None:
         return no_update
     if isinstance(pinned, dict) and pinned.get("id") == sample_id:
@@ -310,7 +322,11 @@ def register(app) -> None:
     cb(Output(ids.SELECTION, "data"), Input(ids.ATLAS, "selectedData"), Input(ids.FOCUS_GRAPH, "selectedData"),
        State(ids.FOCUS, "data"), State(ids.SELECTION, "data"), State(ids.VIEW, "data"),
        prevent_initial_call=True)(select)
-    cb(Output(ids.PINNED, "data"), Input(ids.ATLAS, "clickData"), Input(ids.FOCUS_GRAPH, "clickData"),
+    # a map click becomes a pin only once it is known not to be half of a double-click (atlas.js)
+    app.clientside_callback(ClientsideFunction("atlas", "click"), Output(ids.MAP_CLICK, "data"),
+                            Input(ids.ATLAS, "clickData"), Input(ids.FOCUS_GRAPH, "clickData"),
+                            prevent_initial_call=True)
+    cb(Output(ids.PINNED, "data"), Input(ids.MAP_CLICK, "data"),
        Input({"type": ids.THUMB, "sample": ALL, "where": ALL}, "n_clicks"), State(ids.FOCUS, "data"),
        State(ids.PINNED, "data"), State(ids.VIEW, "data"), State(ids.SELECTION, "data"),
        prevent_initial_call=True)(pin)

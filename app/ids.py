@@ -15,6 +15,7 @@ HIDDEN = "hidden-store"        # classes switched off in the legend, [int]
 META = "meta-store"            # per-sample label/confidence/D score for client-side tooltips
 SELECTION = "selection-store"  # None (nothing selected) or {"ids": [...], "origin": "layer/source"}
 PINNED = "pinned-store"        # None or {"id": int, "layer": str, "source": str}
+MAP_CLICK = "map-click-store"  # a single click on a map point, written client-side once it is not a double-click
 HOVER = "hover-store"          # last hovered sample id (written client-side)
 FOCUS = "focus-store"          # None or {"layer", "source"}
 GRID = "selection-grid"

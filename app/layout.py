@@ -125,6 +125,7 @@ def page(run: Run, runs: list[str], view: dict, figure: dict, meta: dict) -> lis
         dcc.Store(id=ids.SELECTION, data=None),
         dcc.Store(id=ids.PINNED, data=None),
         dcc.Store(id=ids.HOVER, data=None),
+        dcc.Store(id=ids.MAP_CLICK, data=None),
         dcc.Store(id=ids.FOCUS, data=None),
         dcc.Store(id=ids.HIDDEN, data=[]),
         dcc.Store(id=ids.GRID_PAGE, data=0),

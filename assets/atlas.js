@@ -60,6 +60,17 @@
     }
   }
 
+  // Presses anywhere on the page (capture phase, before Plotly sees them): a click on a map is
+  // only a pin when no second press follows within PIN_DELAY_MS, i.e. when it is not the first
+  // half of a double-click (which clears the selection and must not pin the point under it).
+  var PIN_DELAY_MS = 320;
+  var presses = {down: 0, downDetail: 0, up: 0};
+  window.addEventListener("mousedown", function (e) {
+    presses.down = performance.now();
+    presses.downDetail = e.detail || 0;
+  }, true);
+  window.addEventListener("mouseup", function () { presses.up = performance.now(); }, true);
+
   function line(text) {
     return {type: "Div", namespace: "dash_html_components", props: {children: text}};
   }
@@ -84,6 +95,25 @@
           line("confidence " + Number(meta.conf[id]).toFixed(2)),
           line("D score " + Number(meta.dscore[id]).toFixed(2))]}};
         return [true, pt.bbox, [img, text]];
+      },
+
+      click: function (atlasClick, focusClick) {
+        var nu = window.dash_clientside.no_update;
+        var cc = window.dash_clientside.callback_context;
+        var trig = cc && cc.triggered && cc.triggered[0];
+        var value = trig && trig.value;
+        if (!value || !value.points || !value.points.length) return nu;
+        var graph = trig.prop_id.slice(0, trig.prop_id.lastIndexOf("."));
+        var clickUp = presses.up;  // the release that made this click
+        var points = value.points.slice(0, 1).map(function (p) {
+          return {curveNumber: p.curveNumber, pointNumber: p.pointNumber, customdata: p.customdata};
+        });
+        return new Promise(function (resolve) {
+          setTimeout(function () {
+            var doubled = presses.down > clickUp || presses.downDetail >= 2;
+            resolve(doubled ? nu : {graph: graph, points: points, t: Date.now()});
+          }, PIN_DELAY_MS);
+        });
       },
 
       mark: function (atlasHover, focusHover, meta) {

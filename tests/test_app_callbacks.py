@@ -94,8 +94,23 @@ def test_select_from_box_and_deselect(env):
     with trigger(f"{ids.ATLAS}.selectedData", {"points": points}):
         sel = callbacks.select({"points": points}, None, None, None, view)
     assert sel == {"ids": sorted(trace["customdata"][:5]), "origin": "g1/generated"}
-    with trigger(f"{ids.ATLAS}.selectedData", {"points": []}):
-        assert callbacks.select({"points": []}, None, None, sel, view) == {"ids": [], "origin": "?"}
+    empty_box = {"points": [], "range": {"x": [0, 1], "y": [0, 1]}}
+    with trigger(f"{ids.ATLAS}.selectedData", empty_box):
+        assert callbacks.select(empty_box, None, None, sel, view) == {"ids": [], "origin": "?"}
+    empty_lasso = {"points": [], "lassoPoints": {"x": [0, 1, 1], "y": [0, 0, 1]}}
+    with trigger(f"{ids.FOCUS_GRAPH}.selectedData", empty_lasso):
+        assert callbacks.select(None, empty_lasso, {"layer": "d2", "source": "real"}, sel, view)["ids"] == []
+
+
+@pytest.mark.parametrize("graph", [ids.ATLAS, ids.FOCUS_GRAPH])
+@pytest.mark.parametrize("event", [{"points": []}, {"points": [], "range": None}, {"points": [], "range": {}}])
+def test_select_ignores_the_empty_event_plotly_fires_after_a_redraw(env, graph, event):
+    """After a colour/projection change (or the focus view redrawn with the selection) Plotly fires
+    plotly_selected with no points and no range: that must not wipe the selection."""
+    _, _, view = env
+    sel = {"ids": [1, 2, 3], "origin": "g1/generated"}
+    with trigger(f"{graph}.selectedData", event):
+        assert callbacks.select(event, event, {"layer": "d2", "source": "real"}, sel, view) is no_update
     with trigger(f"{ids.ATLAS}.selectedData", None):
         assert callbacks.select(None, None, None, sel, view) is None  # double-click deselect
         assert callbacks.select(None, None, None, None, view) is no_update
@@ -121,30 +136,36 @@ def test_select_drops_out_of_range_ids(env):
 def test_pin_toggle_and_bad_clicks(env):
     _, run, view = env
     trace, curve = _first_points(run, view)
-    click = {"points": [{"curveNumber": curve, "customdata": trace["customdata"][0]}]}
-    with trigger(f"{ids.ATLAS}.clickData", click):
-        pinned = callbacks.pin(click, None, [], None, None, view)
+    click = {"graph": ids.ATLAS, "points": [{"curveNumber": curve, "customdata": trace["customdata"][0]}]}
+    with trigger(f"{ids.MAP_CLICK}.data", click):
+        pinned = callbacks.pin(click, [], None, None, view)
         assert pinned == {"id": trace["customdata"][0], "layer": "g1", "source": "generated"}
-        assert callbacks.pin(click, None, [], None, pinned, view) is None  # unpin
-    for bad in (None, {}, {"points": []}, {"points": [{"customdata": None}]}, {"points": [{"customdata": 10**9}]},
-                {"points": [{"customdata": 1, "curveNumber": 10**6}]}):
-        with trigger(f"{ids.ATLAS}.clickData", bad):
-            assert callbacks.pin(bad, None, [], None, None, view) is no_update
+        assert callbacks.pin(click, [], None, pinned, view) is None  # unpin
+    focus_click = {"graph": ids.FOCUS_GRAPH, "points": [{"curveNumber": 0, "customdata": 130}]}
+    with trigger(f"{ids.MAP_CLICK}.data", focus_click):
+        assert callbacks.pin(focus_click, [], {"layer": "d2", "source": "real"}, None, view) == \
+            {"id": 130, "layer": "d2", "source": "real"}
+    for bad in (None, {}, {"points": []}, {"graph": ids.ATLAS, "points": [{"customdata": None}]},
+                {"graph": ids.ATLAS, "points": [{"customdata": 10**9}]},
+                {"graph": ids.ATLAS, "points": [{"customdata": 1, "curveNumber": 10**6}]},
+                {"graph": "elsewhere", "points": click["points"]}, {"points": click["points"]}, "x", []):
+        with trigger(f"{ids.MAP_CLICK}.data", bad):
+            assert callbacks.pin(bad, [], None, None, view) is no_update
 
 
 def test_pin_from_a_thumbnail(env):
     _, run, view = env
     tid = '{"sample":130,"type":"thumb","where":"grid"}.n_clicks'
     with trigger(tid, 1):
-        got = callbacks.pin(None, None, [1], None, None, view, {"ids": [130], "origin": "d2/real"})
+        got = callbacks.pin(None, [1], None, None, view, {"ids": [130], "origin": "d2/real"})
         assert got == {"id": 130, "layer": "d2", "source": "real"}
         # sample 130 is real: a pin from a generated map falls back to the first map holding it
-        got = callbacks.pin(None, None, [1], None, {"id": 1, "layer": "g1", "source": "generated"}, view, None)
+        got = callbacks.pin(None, [1], None, {"id": 1, "layer": "g1", "source": "generated"}, view, None)
         assert got["id"] == 130 and got["source"] in ("real", "joint")
     with trigger(tid, 0):  # a freshly rendered thumbnail, not a click
-        assert callbacks.pin(None, None, [0], None, None, view, None) is no_update
+        assert callbacks.pin(None, [0], None, None, view, None) is no_update
     with trigger('{"sample":99999,"type":"thumb","where":"nn"}.n_clicks', 1):
-        assert callbacks.pin(None, None, [1], None, None, view, None) is no_update
+        assert callbacks.pin(None, [1], None, None, view, None) is no_update
 
 
 def test_legend_hide_and_isolate(env):

@@ -74,7 +74,8 @@ def wait_for(fn, timeout=30.0, what="condition"):
 # viewport coordinates of a panel's points/box, from Plotly's own axis mapping
 JS_HELPERS = """
 window.__t = {
-  gd: function () { return document.querySelector('#atlas-graph .js-plotly-plot'); },
+  sel: '#atlas-graph',  // which graph the helpers measure: '#atlas-graph' or '#focus-graph'
+  gd: function () { return document.querySelector(this.sel + ' .js-plotly-plot'); },
   axes: function (p) { var s = p === 0 ? '' : String(p + 1), L = this.gd()._fullLayout;
                        return [L['xaxis' + s], L['yaxis' + s]]; },
   point: function (p) {
@@ -102,6 +103,30 @@ window.__t = {
   }
 };
 """
+
+
+def drag_box(browser, box):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    x0, y0, x1, y1 = box
+    drag = ActionChains(browser)
+    ptr = drag.w3c_actions.pointer_action
+    ptr.move_to_location(int(x0), int(y0))
+    ptr.click_and_hold()
+    for f in (0.25, 0.5, 0.75, 1.0):
+        ptr.move_to_location(int(x0 + f * (x1 - x0)), int(y0 + f * (y1 - y0)))
+    ptr.release()
+    drag.perform()
+
+
+def pinned_alt(browser):  # read in one script: the panel may be re-rendered between two WebDriver calls
+    return browser.execute_script(
+        "return Array.from(document.querySelectorAll('#pin-panel .pin-img')).map(function (e) { return e.alt; })")
+
+
+def sel_count(browser):
+    return [int(t.split()[0].replace(",", "")) for t in browser.execute_script(
+        "return Array.from(document.querySelectorAll('.sel-count')).map(function (e) { return e.textContent; })")]
 
 
 def test_hover_select_and_console(browser, served):
@@ -137,15 +162,7 @@ def test_hover_select_and_console(browser, served):
         " return r.style.display === 'block'; }).length"), 10, "the hover ring in other maps")
 
     # box-select in the first map: the grid fills and the second map highlights the same samples
-    x0, y0, x1, y1 = browser.execute_script("return __t.box(0)")
-    drag = ActionChains(browser)
-    ptr = drag.w3c_actions.pointer_action
-    ptr.move_to_location(int(x0), int(y0))
-    ptr.click_and_hold()
-    for f in (0.25, 0.5, 0.75, 1.0):
-        ptr.move_to_location(int(x0 + f * (x1 - x0)), int(y0 + f * (y1 - y0)))
-    ptr.release()
-    drag.perform()
+    drag_box(browser, browser.execute_script("return __t.box(0)"))
     count = wait_for(lambda: [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".sel-count")], 20,
                      "the selection grid")[0]
     n_selected = int(count.split()[0].replace(",", ""))
@@ -164,7 +181,19 @@ def test_hover_select_and_console(browser, served):
                       if e.get_attribute("alt") == wanted], 20, "the pinned sample panel")
     assert browser.find_elements(By.CSS_SELECTOR, "#pin-panel .nn-grid .thumb img")
 
-    # double-click deselects: the maps are restored and the grid says so
+    # changing the colour redraws the maps; Plotly then fires an empty "selected" event, which
+    # must not wipe the selection (it used to say "No samples" and dim every map)
+    browser.find_elements(By.CSS_SELECTOR, "#color-select label")[2].click()
+    wait_for(lambda: browser.execute_script(
+        "return !!__t.gd().layout.coloraxis"), 20,
+        "the maps recoloured")
+    time.sleep(1.5)  # let any stray plotly_selected round trip land
+    assert sel_count(browser) == [n_selected] and not browser.find_elements(By.CSS_SELECTOR, ".empty-selection")
+    assert browser.execute_script("return __t.selectedIds(1)") == second
+    browser.find_elements(By.CSS_SELECTOR, "#color-select label")[0].click()
+
+    # double-click deselects: the maps are restored and the grid says so; the pin stays as it was
+    # (the double-click's first click must not pin or unpin the point under the cursor)
     x0, y0, x1, y1 = browser.execute_script("return __t.box(1)")
     dbl = ActionChains(browser)
     dbl.w3c_actions.pointer_action.move_to_location(int(x0), int(y1))
@@ -172,6 +201,24 @@ def test_hover_select_and_console(browser, served):
     dbl.perform()
     wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, ".sel-count"), 20, "the grid to clear")
     wait_for(lambda: not browser.execute_script("return __t.selectedIds(1).length"), 20, "maps restored")
+    time.sleep(1.0)
+    assert pinned_alt(browser) == [wanted]
+
+    # a double-click right on a point does not pin it either; a single click on it does
+    px, py, pid = browser.execute_script("return __t.point(1)")
+    dbl = ActionChains(browser)
+    dbl.w3c_actions.pointer_action.move_to_location(int(px), int(py))
+    dbl.w3c_actions.pointer_action.double_click()
+    dbl.perform()
+    time.sleep(1.5)
+    assert pinned_alt(browser) == [wanted]
+    one = ActionChains(browser)
+    one.w3c_actions.pointer_action.move_to_location(int(px) + 1, int(py))
+    one.w3c_actions.pointer_action.move_to_location(int(px), int(py))
+    one.w3c_actions.pointer_action.click()
+    one.perform()
+    expected = [] if wanted == f"sample {pid}" else [f"sample {pid}"]  # clicking the pinned sample unpins it
+    wait_for(lambda: pinned_alt(browser) == expected, 20, "a single click to pin")
 
     # a map's title opens it large in the focus view, which closes again
     titles = [e for e in browser.find_elements(By.CSS_SELECTOR, "#atlas-graph .annotation") if "⤢" in e.text]
@@ -180,6 +227,17 @@ def test_hover_select_and_console(browser, served):
     wait_for(lambda: browser.execute_script(
         "var g = document.querySelector('#focus-graph .js-plotly-plot'); return !!(g && g._fullData && "
         "g._fullData.some(function (t) { return t.customdata && t.customdata.length; }))"), 20, "focus map drawn")
+    # box-select in the focus view: the grid fills and stays filled (an empty event follows the
+    # redraw with the selection; it used to replace the selection with "No samples")
+    browser.execute_script("__t.sel = '#focus-graph'")
+    time.sleep(0.5)
+    drag_box(browser, browser.execute_script("return __t.box(0)"))
+    n_focus = wait_for(lambda: sel_count(browser), 20, "the selection from the focus view")[0]
+    time.sleep(1.5)
+    assert n_focus > 0 and sel_count(browser) == [n_focus]
+    assert len(wait_for(lambda: browser.execute_script("return __t.selectedIds(0)"), 10, "focus highlight")) == n_focus
+    browser.execute_script("__t.sel = '#atlas-graph'")
+    assert len(wait_for(lambda: browser.execute_script("return __t.selectedIds(2)"), 10, "atlas highlight")) == n_focus
     browser.find_element(By.ID, "focus-close").click()
     wait_for(lambda: "hidden" in browser.find_element(By.ID, "focus-modal").get_attribute("class"), 10, "close")
 
