@@ -51,7 +51,20 @@ def register_routes(server: Flask, atlas: Atlas, image_scale: int) -> None:
 
     @server.get("/healthz")
     def healthz():
-        return {"ok": True, "runs": atlas.run_names()}
+        """200 when at least one run loads (the dashboard can show something), else 503 with the
+        reason, so a container HEALTHCHECK fails for a dashboard that can only show an error card.
+        Stops at the first run that loads, so it stays cheap with many runs."""
+        names, problems = atlas.run_names(), []
+        for name in names:
+            try:
+                atlas.load(name)
+            except Exception as exc:  # noqa: BLE001 - any failure means "this run cannot be shown"
+                problems.append(f"{name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+                continue
+            return {"ok": True, "runs": names, "serving": name}
+        reason = "; ".join(problems) if problems else f"no runs under {atlas.root}"
+        log.warning("healthz: no run loads (%s)", reason)
+        return {"ok": False, "runs": names, "reason": reason}, 503
 
     @server.errorhandler(404)
     def not_found(_exc):

@@ -41,7 +41,36 @@ def test_unknown_run_or_id_is_404(app_and_client):
 def test_index_and_health(app_and_client):
     _, client = app_and_client
     assert client.get("/").status_code == 200
-    assert client.get("/healthz").get_json()["runs"] == ["synth", "synth2"]
+    resp = client.get("/healthz")
+    assert resp.status_code == 200 and resp.get_json()["ok"] is True
+    assert resp.get_json()["runs"] == ["synth", "synth2"]
+
+
+def test_health_is_503_when_no_run_loads(tmp_path):
+    """Docker's HEALTHCHECK must fail for a dashboard that can only show an error card."""
+    from app import create_app
+    from app.settings import Settings
+    from tests.synthetic_cache import write_synthetic_cache
+
+    def health(root):
+        app = create_app(settings=Settings(cache_root=root, cache_dir=tmp_path / "fc"))
+        return app.server.test_client().get("/healthz")
+
+    (tmp_path / "empty").mkdir()
+    for root in (tmp_path / "absent", tmp_path / "empty"):  # no cache at all; a folder without runs
+        resp = health(root)
+        assert resp.status_code == 503 and resp.get_json()["ok"] is False and resp.get_json()["reason"]
+    bad = write_synthetic_cache(tmp_path / "runs" / "bad", 20, 20)
+    (bad / "samples" / "images.npy").write_bytes(b"truncated")
+    old = write_synthetic_cache(tmp_path / "runs" / "old", 20, 20)
+    (old / "manifest.json").write_text((old / "manifest.json").read_text().replace(
+        '"schema_version": 1', '"schema_version": 0'))
+    resp = health(tmp_path / "runs")
+    assert resp.status_code == 503, resp.get_json()
+    assert "bad" in resp.get_json()["reason"] and "old" in resp.get_json()["reason"]
+    write_synthetic_cache(tmp_path / "runs" / "good", 20, 20)
+    resp = health(tmp_path / "runs")
+    assert resp.status_code == 200 and resp.get_json()["serving"] == "good"
 
 
 def test_callback_http_errors_do_not_leak(app_and_client):
