@@ -29,15 +29,17 @@ RUN PIP_EXTRA_INDEX_URL="${PIP_EXTRA_INDEX_URL}" PIP_FIND_LINKS="${PIP_FIND_LINK
 
 COPY gan_core ./gan_core
 COPY precompute ./precompute
-COPY app ./app
-COPY assets ./assets
 COPY data ./data
 COPY models ./models
 
-# The demo cache from the shipped weights, so `docker run` serves at once.
+# The demo cache from the shipped weights, so `docker run` serves at once. Before the app's
+# files are copied, so changing the app does not rebuild the cache layer.
 RUN python -m precompute --profile demo --out /app/runs/demo \
     && chown -R atlas:atlas /app/runs \
     && rm -rf /tmp/numba-cache
+
+COPY app ./app
+COPY assets ./assets
 
 USER atlas
 EXPOSE 8050
