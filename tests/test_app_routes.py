@@ -97,3 +97,26 @@ def test_app_never_imports_torch():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={"GAN_ATLAS_CACHE": "/nonexistent", "PATH": "/usr/bin"})
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_junk_callback_posts_are_400_with_one_log_line(app_and_client, caplog):
+    import logging
+
+    _, client = app_and_client
+    page = {"output": "page.children", "outputs": {"id": "page", "property": "children"},
+            "inputs": [{"id": "url", "property": "search", "value": "?run=synth"}], "changedPropIds": ["url.search"]}
+    junk = [{}, [], None, "x", 5, {"output": "nope.children", "inputs": []}, {"output": "page.children"},
+            {"output": "page.children", "inputs": [1]}, {"output": "page.children", "inputs": [{"id": "url"}]},
+            {**page, "state": "x"}, {"output": ["page.children"], "inputs": []}]
+    for body in junk:
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            resp = client.post("/_dash-update-component", json=body)
+        assert resp.status_code == 400, body
+        assert b"Traceback" not in resp.data
+        errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(errors) == 1 and not errors[0].exc_info and "\n" not in errors[0].getMessage(), body
+    resp = client.post("/_dash-update-component", data="{not json", content_type="application/json")
+    assert resp.status_code == 400
+    resp = client.post("/_dash-update-component", json=page)  # a real callback still works
+    assert resp.status_code == 200 and b"atlas-graph" in resp.data
