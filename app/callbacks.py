@@ -98,9 +98,7 @@ def render_page(search):
     try:
         run = atlas.load(name)
     except KeyError:
-        runs = atlas.run_names()
-        return layout.error_card(f"there is no run called {name!r} under {atlas.root}",
-                                 "open " + " or ".join(f"?run={r}" for r in runs), title="Unknown run")
+        return layout.unknown_run_card(name, atlas.run_names())
     except Exception as exc:  # noqa: BLE001 - the card replaces any failure; details go to the log
         if not isinstance(exc, CacheError):
             log.exception("loading run %r failed", name)
@@ -349,7 +347,7 @@ def register(app) -> None:
     # hover: tooltip and cross-map marker run in the browser (assets/atlas.js), no Python per hover
     for graph, tip in ((ids.ATLAS, ids.ATLAS_TIP), (ids.FOCUS_GRAPH, ids.FOCUS_TIP)):
         app.clientside_callback(ClientsideFunction("atlas", "tooltip"), Output(tip, "show"), Output(tip, "bbox"),
-                                Output(tip, "children"), Input(graph, "hoverData"), State(ids.META, "data"),
+                                Output(tip, "children"), Output(tip, "direction"), Input(graph, "hoverData"), State(ids.META, "data"),
                                 prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("atlas", "mark"), Output(ids.HOVER, "data"),
                             Input(ids.ATLAS, "hoverData"), Input(ids.FOCUS_GRAPH, "hoverData"),

@@ -131,8 +131,11 @@ def pin_trace(pinned: tuple[int, float, float] | None, p: int = 0, size: int = 4
 
 def legend_traces(class_names: Sequence[str], hidden: set[int], color_by: str = "class") -> list:
     shape = color_by == "source"  # then the class is the marker's shape, and the legend shows it
+    # for a continuous colour (confidence, D score) the class colours would be a false key: the
+    # legend keeps its entries (they still hide/isolate classes) but in neutral grey
+    neutral = color_by != "class"
     return [dict(type="scattergl", x=[None], y=[None], name=str(name), legendgroup=f"class{c}", mode="markers",
-                 marker=dict(color="#4b5563" if shape else class_color(c), size=9,
+                 marker=dict(color="#4b5563" if neutral else class_color(c), size=9,
                              **(dict(symbol=class_symbol(c)) if shape else {})), hoverinfo="skip",
                          visible="legendonly" if c in hidden else True)
             for c, name in enumerate(class_names)]
@@ -144,7 +147,8 @@ def _layout(color_by: str, uirevision: str | None) -> dict:
         plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)", font=dict(family="Inter, system-ui, sans-serif"),
         modebar=dict(bgcolor="rgba(255,255,255,0.85)", color="#9aa0a6", activecolor="#2f5d9e"),
         legend=dict(orientation="h", x=0, xanchor="left", y=1, yanchor="bottom", itemsizing="constant",
-                    title=dict(text="class  "), font=dict(size=12)))
+                    title=dict(text="class  " if color_by in ("class", "source") else "class (colour: see bar)  "),
+                    font=dict(size=12)))
     if color_by != "class":
         layout["coloraxis"] = dict(
             colorscale=SCALES[color_by], cmin=0.0, cmax=1.0,

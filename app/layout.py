@@ -2,6 +2,8 @@
 the URL (?run=NAME) so one served process can show several runs and each run is a link."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from dash import dcc, html
 
 from . import ids, measures
@@ -29,6 +31,19 @@ def error_card(problem: str, fix: str, title: str = "This cache cannot be shown"
         html.P("Fix it with:"),
         html.Pre(html.Code(fix), className="error-fix"),
         html.P("then reload this page.", className="muted"),
+    ])
+
+
+def unknown_run_card(name: str, runs: list[str]) -> html.Div:
+    """`?run=` names no run: say so plainly and link the runs there are."""
+    links = []
+    for i, r in enumerate(runs):
+        links += [", "] if i else []
+        links.append(dcc.Link(r, href="?run=" + quote(r), className="run-link"))
+    return html.Div(className="error-card", children=[
+        html.H2("Unknown run"),
+        html.P(f"Unknown run {name!r}.", className="error-problem"),
+        html.P(["Available runs: ", *links] if links else "No runs are available."),
     ])
 
 
@@ -87,7 +102,12 @@ def atlas_card(run: Run, figure: dict) -> html.Div:
 
 
 def side_panel() -> html.Aside:
+    # the pinned card first: a pin is one small card, and under a full selection grid it was below the fold
     return html.Aside(className="side", children=[
+        html.Div(className="card", children=[
+            html.Div(className="card-head", children=[html.H3("Pinned sample")]),
+            html.Div(id=ids.PIN_PANEL, children=html.P("Click a point to pin it.", className="muted")),
+        ]),
         html.Div(className="card", children=[
             html.Div(className="card-head", children=[
                 html.H3("Selection"),
@@ -96,10 +116,6 @@ def side_panel() -> html.Aside:
                     html.Button("›", id=ids.GRID_NEXT, n_clicks=0, className="icon-btn", title="next page")])]),
             html.Div(id=ids.GRID, children=html.P(
                 "Box- or lasso-select points in any map; double-click the map to clear.", className="muted")),
-        ]),
-        html.Div(className="card", children=[
-            html.Div(className="card-head", children=[html.H3("Pinned sample")]),
-            html.Div(id=ids.PIN_PANEL, children=html.P("Click a point to pin it.", className="muted")),
         ]),
     ])
 

@@ -71,6 +71,13 @@
   }, true);
   window.addEventListener("mouseup", function () { presses.up = performance.now(); }, true);
 
+  // Escape closes the focus view (the same as its × button)
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    var modal = document.getElementById("focus-modal"), close = document.getElementById("focus-close");
+    if (modal && close && !modal.classList.contains("hidden")) close.click();
+  });
+
   function line(text) {
     return {type: "Div", namespace: "dash_html_components", props: {children: text}};
   }
@@ -82,7 +89,7 @@
         var pt = hoverData && hoverData.points && hoverData.points[0];
         var id = pt ? pt.customdata : null;
         if (!pt || !meta || typeof id !== "number" || id < 0 || id >= meta.labels.length) {
-          return [false, nu, nu];
+          return [false, nu, nu, nu];
         }
         var real = meta.source[id] === 1;
         var img = {type: "Img", namespace: "dash_html_components", props: {
@@ -94,7 +101,13 @@
           line("#" + id + (real ? " · true label" : " · classifier's call")),
           line("confidence " + Number(meta.conf[id]).toFixed(2)),
           line("D score " + Number(meta.dscore[id]).toFixed(2))]}};
-        return [true, pt.bbox, [img, text]];
+        // near the right edge the tooltip would hide under the side column: put it left of the point
+        var cc = window.dash_clientside.callback_context;
+        var trig = cc && cc.triggered && cc.triggered[0];
+        var el = trig && document.getElementById(trig.prop_id.slice(0, trig.prop_id.lastIndexOf(".")));
+        var width = el ? el.getBoundingClientRect().width : 0;
+        var dir = width && pt.bbox && pt.bbox.x1 + 170 > width ? "left" : "right";
+        return [true, pt.bbox, [img, text], dir];
       },
 
       click: function (atlasClick, focusClick) {

@@ -38,7 +38,10 @@ def test_render_page_builds_the_atlas_and_cards_for_bad_runs(env):
     page = callbacks.render_page("?run=synth")
     assert isinstance(page, list) and any(getattr(c, "id", None) == ids.VIEW for c in page)
     card = callbacks.render_page("?run=nope")
-    assert "error-card" in card.className and "nope" in str(card.children)
+    assert "error-card" in card.className and "Unknown run 'nope'." in str(card.children)
+    links = [c for c in card.children[-1].children if getattr(c, "href", None)]
+    assert [(c.children, c.href) for c in links] == [("synth", "?run=synth"), ("synth2", "?run=synth2")]
+    assert "Fix it with" not in str(card.children)
     assert isinstance(callbacks.render_page(None), list)  # default run
 
 

@@ -105,3 +105,12 @@ def test_dict_builders_pass_plotly_validation():
         go.Figure(spec)  # raises on any invalid property
     enc = figures.b64(np.array([1.5, -2.0]))
     assert enc["dtype"] == "f4" and np.frombuffer(b64mod.b64decode(enc["bdata"]), "<f4").tolist() == [1.5, -2.0]
+
+
+def test_legend_has_no_class_colours_for_continuous_colour():
+    from app.figures import class_color, legend_traces
+
+    names = [str(i) for i in range(10)]
+    assert [t["marker"]["color"] for t in legend_traces(names, set(), "class")] == [class_color(c) for c in range(10)]
+    for mode in ("confidence", "d_score"):
+        assert {t["marker"]["color"] for t in legend_traces(names, set(), mode)} == {"#4b5563"}

@@ -238,7 +238,7 @@ def test_hover_select_and_console(browser, served):
     assert len(wait_for(lambda: browser.execute_script("return __t.selectedIds(0)"), 10, "focus highlight")) == n_focus
     browser.execute_script("__t.sel = '#atlas-graph'")
     assert len(wait_for(lambda: browser.execute_script("return __t.selectedIds(2)"), 10, "atlas highlight")) == n_focus
-    browser.find_element(By.ID, "focus-close").click()
+    ActionChains(browser).send_keys("\ue00c").perform()  # Escape closes the focus view
     wait_for(lambda: "hidden" in browser.find_element(By.ID, "focus-modal").get_attribute("class"), 10, "close")
 
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
