@@ -53,6 +53,7 @@ class EmbedConfig:
     umap_min_dist: float = 0.1
     umap_epochs: int | None = 200  # measured: same map quality as the 500 umap uses below 10k points, 2x faster
     knn_k: int = 10
+    evolution_samples: int = 512  # per source, per training epoch; 0 turns the evolution off
     seed: int = 0
 
     def __post_init__(self):
@@ -85,7 +86,8 @@ class Profile:
 
 
 PROFILES = {
-    "smoke": Profile("smoke", train=False, record=RecordConfig(n_generated=300, n_real=300)),
+    "smoke": Profile("smoke", train=False, record=RecordConfig(n_generated=300, n_real=300),
+                     embed=EmbedConfig(evolution_samples=200)),
     "demo": Profile("demo", train=False),
     "full": Profile("full", train=True, record=RecordConfig(n_generated=10000, n_real=10000)),
 }

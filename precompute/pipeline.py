@@ -22,6 +22,7 @@ from gan_core.models import Classifier, Discriminator, Generator
 from precompute.checkpoints import file_sha256, load_weights
 from precompute.config import Profile, TrainConfig
 from precompute.embed import DegenerateInputError, make_reducer, nearest_neighbors, pca_features
+from precompute.evolution import evolution
 from precompute.metrics import faithfulness, mixing, separability
 from precompute.record import Recording, record_all
 from precompute.train import test_classifier, train_classifier, train_gan
@@ -183,6 +184,10 @@ def _run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path 
         writer.save(f"rows/{source}.npy", ids)
     embeddings, features, neighbors = embed_all(rec, profile, writer)
     layer_metrics = layer_measures(rec, writer, embeddings, features, neighbors, len(data.class_names), profile.embed.seed)
+    over_training = None
+    if profile.embed.evolution_samples:
+        over_training = evolution(data, C, train_cfg.width, train_cfg.latent_dim, weights_dir,
+                                  profile.embed.evolution_samples, profile.record.seed, device)
     stages.update()
     n_classes = len(data.class_names)
     labels, source = rec.samples["label"], rec.samples["source"]
@@ -206,6 +211,7 @@ def _run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path 
         "metrics": {
             "classifier_test_accuracy": test_acc,
             "layers": layer_metrics,
+            "over_training": over_training,
             "generated_class_histogram": np.bincount(labels[source == 0], minlength=n_classes).tolist(),
             "real_class_histogram": np.bincount(labels[source == 1], minlength=n_classes).tolist(),
             "mean_generated_confidence": float(rec.samples["confidence"][source == 0].mean()),

@@ -92,6 +92,12 @@ def test_smoke_run_writes_a_complete_real_cache(smoke_cache):
         coords, ids = cache.embedding(entry["layer"], entry["source"], entry["method"])
         assert coords.shape == (len(ids), 2) and coords.dtype == np.float32 and np.isfinite(coords).all()
         assert entry["params"]
+    evo = m["metrics"]["over_training"]
+    assert len(evo["epochs"]) >= 2 and [e["epoch"] for e in evo["epochs"]] == sorted(e["epoch"] for e in evo["epochs"])
+    for e in evo["epochs"]:
+        assert sum(e["generated_class_histogram"]) == evo["samples_per_source"]
+        assert {(x["layer"], x["source"]) for x in e["layers"]} >= {("g1", "generated"), ("d3", "real"), ("d3", "joint")}
+        assert all(x["knn_accuracy"] is None or 0 <= x["knn_accuracy"] <= 1 for x in e["layers"])
     joint = cache.rows("joint")
     assert len(joint) == m["samples"]["n_generated"] + m["samples"]["n_real"]
     for entry in m["neighbors"]:
