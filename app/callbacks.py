@@ -290,6 +290,14 @@ def render_separability(metric, sources, per_class, view):
                                  isinstance(per_class, list) and "per_class" in per_class, view["method"])
 
 
+def render_training(sources, view):
+    """The layer × epoch heatmap for the chosen source rows."""
+    run = _view_run(view)
+    if run is None or not isinstance(sources, list):
+        return no_update
+    return measures.training_heatmap(run, [s for s in sources if isinstance(s, str)])
+
+
 def render_focus(focus, view, selection, pinned, hidden):
     run = _view_run(view)
     if run is None:
@@ -341,6 +349,8 @@ def register(app) -> None:
        Input(ids.SEP_GRAPH, "clickData"), Input(ids.MIX_GRAPH, "clickData"), prevent_initial_call=True)(open_focus)
     cb(Output(ids.SEP_GRAPH, "figure"), Input(ids.SEP_METRIC, "value"), Input(ids.SEP_SOURCES, "value"),
        Input(ids.SEP_PER_CLASS, "value"), Input(ids.VIEW, "data"), prevent_initial_call=True)(render_separability)
+    cb(Output(ids.TRAINING_HEATMAP, "figure"), Input(ids.TRAINING_SOURCES, "value"), State(ids.VIEW, "data"),
+       prevent_initial_call=True)(render_training)
     cb(Output(ids.FOCUS_GRAPH, "figure"), Output(ids.FOCUS_TITLE, "children"), Output(ids.FOCUS_MODAL, "className"),
        Input(ids.FOCUS, "data"), Input(ids.VIEW, "data"), Input(ids.SELECTION, "data"), Input(ids.PINNED, "data"),
        Input(ids.HIDDEN, "data"), prevent_initial_call=True)(render_focus)

@@ -262,3 +262,116 @@ def faithfulness_hint(fidelity, method: str) -> str:
     points = fidelity.get("points")
     return text + (f"<br>(against the layer's PCA features, {points} points)" if points else "") + \
         "<br>click to open this map large"
+
+
+# --- over training: the per-epoch measurements of `metrics.over_training` -------------------
+
+def over_training(manifest: dict) -> dict | None:
+    """`metrics.over_training` when it holds at least one epoch (older caches: absent or null), else None."""
+    block = (manifest.get("metrics") or {}).get("over_training") if isinstance(manifest, dict) else None
+    if not isinstance(block, dict) or not isinstance(block.get("epochs"), list):
+        return None
+    epochs = [e for e in block["epochs"] if isinstance(e, dict) and isinstance(e.get("epoch"), int)]
+    return {**block, "epochs": sorted(epochs, key=lambda e: e["epoch"])} if epochs else None
+
+
+def _layer_order(manifest: dict) -> list[str]:
+    """Layer names in network order: generator, data (the real image), discriminator."""
+    layers = [la for la in manifest.get("layers", []) if isinstance(la, dict) and isinstance(la.get("name"), str)]
+    rank = {"generator": 0, "data": 1, "discriminator": 2}
+    return [la["name"] for la in sorted(layers, key=lambda la: rank.get(la.get("model"), 3))]
+
+
+def training_rows(manifest: dict, block: dict, sources: Iterable[str] = SOURCES) -> list[tuple[str, str]]:
+    """(layer, source) rows of the heatmap: per source, layers in network order; rows without a
+    single measured epoch (e.g. d_score, one feature) are left out."""
+    measured = {(la["layer"], la["source"]) for e in block["epochs"] for la in e.get("layers") or []
+                if isinstance(la, dict) and _number(la.get("knn_accuracy")) is not None}
+    order = _layer_order(manifest)
+    extra = sorted({layer for layer, _ in measured if layer not in order})
+    return [(layer, s) for s in SOURCES if s in set(sources) for layer in order + extra if (layer, s) in measured]
+
+
+def knn_heatmap_figure(manifest: dict, block: dict, sources: Iterable[str] = SOURCES) -> dict:
+    """Layer × epoch heatmap of k-NN accuracy: one row per (layer, source), one column per kept
+    checkpoint, each cell annotated; unmeasured cells stay blank."""
+    rows = training_rows(manifest, block, sources)
+    epochs = [e["epoch"] for e in block["epochs"]]
+    values = {(e["epoch"], la["layer"], la["source"]): _number(la.get("knn_accuracy"))
+              for e in block["epochs"] for la in e.get("layers") or [] if isinstance(la, dict)}
+    labels = [f"{layer} ({source})" for layer, source in rows]
+    z = [[values.get((ep, layer, source)) for ep in epochs] for layer, source in rows]
+    text = [[f"{v:.2f}" if v is not None else "" for v in row] for row in z]
+    x = [str(ep) for ep in epochs]
+    trace = dict(type="heatmap", x=x, y=labels, z=z, text=text, texttemplate="%{text}",
+                 textfont=dict(size=9 if len(epochs) > 14 else 10), zmin=0, zmax=1, xgap=1, ygap=1,
+                 colorscale="Viridis", hoverongaps=False,
+                 hovertemplate="<b>%{y}</b>, epoch %{x}<br>k-NN accuracy %{z:.3f}<extra></extra>",
+                 colorbar=dict(thickness=10, len=0.9, title=dict(text="k-NN", font=dict(size=10)),
+                               tickfont=dict(size=9)))
+    layout = dict(height=max(200, 40 + 19 * len(rows) + 40), margin=dict(l=96, r=8, t=8, b=36),
+                  xaxis=dict(type="category", title=dict(text="epoch", font=dict(size=11)), tickfont=dict(size=9),
+                             fixedrange=True, showgrid=False),
+                  yaxis=dict(type="category", autorange="reversed", tickfont=dict(size=10), fixedrange=True,
+                             showgrid=False),
+                  dragmode=False, plot_bgcolor="#ffffff", paper_bgcolor="rgba(0,0,0,0)", font=FONT,
+                  uirevision="knn-over-training")
+    return {"data": [trace], "layout": layout}
+
+
+def _shares(histogram) -> list[float | None]:
+    counts = [_number(c) for c in histogram] if isinstance(histogram, list) else []
+    total = sum(c for c in counts if c is not None)
+    return [c / total if c is not None and total > 0 else None for c in counts]
+
+
+def class_mix_figure(block: dict, class_names: Sequence[str], height: int = 300) -> dict:
+    """Mode-collapse monitor: each class's share of the generated samples per epoch (solid, class
+    colours) against its share of the real ones (dashed, same colour; what a faithful generator
+    would give), and below, the classifier's mean confidence on the generated samples."""
+    epochs = block["epochs"]
+    x = [e["epoch"] for e in epochs]
+    gen = [_shares(e.get("generated_class_histogram")) for e in epochs]
+    real = [_shares(e.get("real_class_histogram")) for e in epochs]
+    n = max([len(s) for s in gen + real] + [len(class_names)])
+    names = [str(class_names[c]) if c < len(class_names) else str(c) for c in range(n)]
+    traces = []
+    for c in range(n):
+        colour = class_color(c)
+        g = [s[c] if c < len(s) else None for s in gen]
+        r = [s[c] if c < len(s) else None for s in real]
+        counts = [(e.get("generated_class_histogram") or [None] * n)[c] if c < len(e.get("generated_class_histogram") or [])
+                  else None for e in epochs]
+        traces.append(dict(type="scatter", mode="lines+markers", x=x, y=g, name=names[c], legendgroup=f"class{c}",
+                           line=dict(color=colour, width=1.8), marker=dict(color=colour, size=4),
+                           xaxis="x", yaxis="y", customdata=counts,
+                           hovertemplate=f"<b>class {names[c]}</b>, epoch %{{x}}<br>generated share %{{y:.1%}} "
+                                         "(%{customdata})<extra></extra>"))
+        if any(v is not None for v in r):
+            traces.append(dict(type="scatter", mode="lines", x=x, y=r, name=f"{names[c]} real", showlegend=False,
+                               legendgroup=f"class{c}", line=dict(color=colour, width=1, dash="dash"), opacity=0.7,
+                               xaxis="x", yaxis="y",
+                               hovertemplate=f"<b>class {names[c]}</b>, epoch %{{x}}<br>real share %{{y:.1%}}"
+                                             "<extra></extra>"))
+    conf = [_number(e.get("mean_generated_confidence")) for e in epochs]
+    traces.append(dict(type="scatter", mode="lines+markers", x=x, y=conf, name="mean confidence", showlegend=False,
+                       line=dict(color="#1f2430", width=2), marker=dict(color="#1f2430", size=5),
+                       xaxis="x2", yaxis="y2",
+                       hovertemplate="epoch %{x}<br>classifier's mean confidence on generated %{y:.2f}"
+                                     "<extra></extra>"))
+    top = max([v for s in gen + real for v in s if v is not None] + [1 / max(1, n)])
+    layout = dict(
+        height=height, margin=dict(l=52, r=8, t=8, b=36), hovermode="closest", dragmode=False,
+        plot_bgcolor="#ffffff", paper_bgcolor="rgba(0,0,0,0)", font=FONT, uirevision="class-mix",
+        xaxis=dict(domain=[0, 1], anchor="y", matches="x2", showticklabels=False, fixedrange=True, showgrid=False,
+                   linecolor="#c9ced6"),
+        yaxis=dict(domain=[0.36, 1], anchor="x", range=[0, min(1, top * 1.08)], tickformat=".0%", fixedrange=True,
+                   gridcolor="#eceef2", zeroline=False, title=dict(text="share of samples", font=dict(size=11))),
+        xaxis2=dict(domain=[0, 1], anchor="y2", title=dict(text="epoch", font=dict(size=11)), fixedrange=True,
+                    showgrid=False, linecolor="#c9ced6", tickfont=dict(size=9)),
+        yaxis2=dict(domain=[0, 0.26], anchor="x2", range=[0, 1.04], fixedrange=True, gridcolor="#eceef2",
+                    zeroline=False, title=dict(text="confidence", font=dict(size=10)), tickfont=dict(size=9)),
+        legend=dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top", font=dict(size=10),
+                    itemsizing="constant", tracegroupgap=0))
+    layout["margin"]["r"] = 40
+    return {"data": traces, "layout": layout}

@@ -43,3 +43,7 @@ THUMB = "thumb"                # a clickable digit in the selection grid or neig
 
 def thumb_id(sample_id: int, where: str) -> dict:
     return {"type": THUMB, "sample": sample_id, "where": where}
+TRAINING = "over-training"            # the "Over training" part of the measurements panel
+TRAINING_SOURCES = "over-training-sources"
+TRAINING_HEATMAP = "over-training-knn"
+TRAINING_CLASSES = "over-training-classes"

@@ -9,8 +9,9 @@ from dash import dcc, html
 
 from . import ids
 from .data import Run
-from .figures_metrics import (METRICS, SOURCES, joint_mixing, layer_measures, mixing_figure, network_paths,
-                              separability_figure, unmeasured)
+from .figures_metrics import (METRICS, SOURCES, class_mix_figure, joint_mixing, knn_heatmap_figure, layer_measures,
+                              mixing_figure, network_paths, over_training, separability_figure, training_rows,
+                              unmeasured)
 
 CHART_CONFIG = {"displayModeBar": False, "displaylogo": False, "scrollZoom": False}
 
@@ -38,6 +39,53 @@ def headline(run: Run, metric: str = "knn_accuracy") -> str:
     return f"{METRICS[metric]}, " + " · ".join(parts) if parts else ""
 
 
+def training_sources(run: Run) -> list[str]:
+    block = over_training(run.manifest)
+    present = {source for _, source in training_rows(run.manifest, block)} if block else set()
+    return [s for s in SOURCES if s in present]
+
+
+def training_heatmap(run: Run, sources=None) -> dict:
+    block = over_training(run.manifest)
+    if block is None:
+        return {"data": [], "layout": {}}
+    return knn_heatmap_figure(run.manifest, block, training_sources(run) if sources is None else sources)
+
+
+def training_caption(block: dict) -> str:
+    epochs = [e["epoch"] for e in block["epochs"]]
+    n = block.get("samples_per_source")
+    return (f"Measured on {n if isinstance(n, int) else 'a fixed set of'} samples per source at each kept checkpoint "
+            f"({len(epochs)} epochs: {', '.join(map(str, epochs))}), k-NN accuracy (k = {block.get('k', 10)}) in each "
+            f"layer's {block.get('space', 'features')}. Right: each class's share of the generated samples (solid) "
+            "against its share of the real ones (dashed); a class that takes over or vanishes is mode collapse. "
+            "Below it, the classifier's mean confidence on the generated samples.")
+
+
+def training_part(run: Run) -> html.Div:
+    """The "Over training" part: always in the page (its callback needs the inputs), hidden without data."""
+    block = over_training(run.manifest)
+    sources = training_sources(run) if block else []
+    return html.Div(id=ids.TRAINING, className="training", hidden=block is None, children=[
+        html.Div(className="measures-controls", children=[
+            html.Span("Over training", className="measures-subtitle"),
+            html.Div(className="control", children=[
+                html.Span("rows", className="label"),
+                dcc.Checklist(id=ids.TRAINING_SOURCES, value=sources, className="segmented small", inline=True,
+                              options=[{"label": s, "value": s} for s in sources])])]),
+        html.Div(className="measures-body training-body", children=[
+            html.Div(className="measure", children=[
+                html.H4("k-NN accuracy per layer and epoch"),
+                dcc.Graph(id=ids.TRAINING_HEATMAP, figure=training_heatmap(run, sources) if block else
+                          {"data": [], "layout": {}}, config=CHART_CONFIG, className="measure-graph")]),
+            html.Div(className="measure", children=[
+                html.H4("Generated classes per epoch vs real (mode collapse) · mean confidence"),
+                dcc.Graph(id=ids.TRAINING_CLASSES, figure=class_mix_figure(block, run.class_names) if block else
+                          {"data": [], "layout": {}}, config=CHART_CONFIG, className="measure-graph")])]),
+        html.P(training_caption(block) if block else "", className="muted notes"),
+    ])
+
+
 def _radio(component_id: str, options: list[tuple[str, str]], value) -> dcc.RadioItems:
     return dcc.RadioItems(id=component_id, value=value, className="segmented small", inline=True,
                           options=[{"label": label, "value": v} for v, label in options])
@@ -45,6 +93,7 @@ def _radio(component_id: str, options: list[tuple[str, str]], value) -> dcc.Radi
 
 def panel(run: Run, view: dict) -> html.Details:
     has = bool(network_paths(run.manifest))
+    has_training = over_training(run.manifest) is not None
     mixing = joint_mixing(run.manifest)
     sources = sources_of(run)
     entries = layer_measures(run.manifest)
@@ -60,7 +109,7 @@ def panel(run: Run, view: dict) -> html.Details:
     notes = unmeasured(run.manifest)
     sep_fig = separability(run, method=view.get("method")) if has else {"data": [], "layout": {}}
     mix_fig = mixing_figure(mixing, run.class_names) if mixing else {"data": [], "layout": {}}
-    return html.Details(id=ids.MEASURES, open=True, hidden=not has, className="measures card", children=[
+    return html.Details(id=ids.MEASURES, open=True, hidden=not (has or has_training), className="measures card", children=[
         html.Summary(className="measures-summary", children=[
             html.Span("Where does class information form?", className="measures-title"),
             html.Span(headline(run) if has else "", className="muted measures-headline")]),
@@ -84,4 +133,5 @@ def panel(run: Run, view: dict) -> html.Details:
                 dcc.Graph(id=ids.MIX_GRAPH, figure=mix_fig, config=CHART_CONFIG, className="measure-graph")]),
         ]),
         html.P(detail + (" Not measured: " + "; ".join(notes) if notes else ""), className="muted notes"),
+        training_part(run),
     ])

@@ -222,3 +222,89 @@ def test_real_cache_figures_match_its_manifest(manifest):
     mix = mixing_figure(joint_mixing(manifest), names)
     assert len(mix["data"]) == 3 * len(joint_mixing(manifest))
     go.Figure(fig), go.Figure(mix)
+
+
+# --- over training (metrics.over_training) ---------------------------------------------------
+
+def test_over_training_heatmap_carries_the_manifest_values(env):
+    from app.figures_metrics import knn_heatmap_figure, over_training
+
+    run, _ = env
+    block = over_training(run.manifest)
+    fig = knn_heatmap_figure(run.manifest, block)
+    heat = fig["data"][0]
+    assert heat["x"] == ["1", "5", "10"]
+    # rows: per source, layers in network order; d_score (never measured) is left out
+    assert heat["y"][:4] == ["g1 (generated)", "g2 (generated)", "g3 (generated)", "g_out (generated)"]
+    assert "input (real)" in heat["y"] and heat["y"][-1].endswith("(joint)")
+    assert not any("d_score" in y for y in heat["y"])
+    sources = [y.split(" (")[1][:-1] for y in heat["y"]]
+    assert sources == sorted(sources, key=["generated", "real", "joint"].index)
+    for epoch, col in zip(block["epochs"], zip(*heat["z"])):
+        want = {f"{e['layer']} ({e['source']})": e["knn_accuracy"] for e in epoch["layers"]}
+        assert list(col) == [want[y] for y in heat["y"]]
+    g1 = heat["y"].index("g1 (generated)")
+    assert heat["z"][g1][0] is None and heat["text"][g1][0] == ""  # null cell: blank, not 0
+    assert heat["text"][g1][1] == f"{heat['z'][g1][1]:.2f}"
+    only_real = knn_heatmap_figure(run.manifest, block, ["real"])["data"][0]["y"]
+    assert only_real and all(y.endswith("(real)") for y in only_real)
+    go.Figure(fig)
+
+
+def test_class_mix_figure_carries_the_manifest_shares(env):
+    from app.figures_metrics import class_mix_figure, over_training
+
+    run, _ = env
+    block = over_training(run.manifest)
+    fig = class_mix_figure(block, NAMES)
+    by_name = {t["name"]: t for t in fig["data"]}
+    for c in range(10):
+        gen, real = by_name[str(c)], by_name[f"{c} real"]
+        assert gen["x"] == [1, 5, 10] and real["line"]["dash"] == "dash"
+        for k, epoch in enumerate(block["epochs"]):
+            g, r = epoch["generated_class_histogram"], epoch["real_class_histogram"]
+            assert gen["y"][k] == pytest.approx(g[c] / sum(g)) and gen["customdata"][k] == g[c]
+            assert real["y"][k] == pytest.approx(r[c] / sum(r))
+    conf = by_name["mean confidence"]
+    assert conf["y"] == [e["mean_generated_confidence"] for e in block["epochs"]] and conf["yaxis"] == "y2"
+    go.Figure(fig)
+
+
+@pytest.mark.parametrize("value", ["absent", None, {"epochs": []}, {"reason": "no per-epoch checkpoints"}, "junk"])
+def test_no_over_training_shows_nothing(env, value):
+    from app import measures
+    from app.figures_metrics import over_training
+
+    run, view = env
+    manifest = json.loads(json.dumps(run.manifest))
+    if value == "absent":
+        del manifest["metrics"]["over_training"]
+    else:
+        manifest["metrics"]["over_training"] = value
+    assert over_training(manifest) is None
+
+    class Older:  # the same run, with the older manifest
+        def __getattr__(self, name):
+            return manifest if name == "manifest" else getattr(run, name)
+
+    part = measures.training_part(Older())
+    assert part.hidden is True and _find(part, ids.TRAINING_HEATMAP).figure == {"data": [], "layout": {}}
+    assert measures.panel(Older(), view).hidden is False  # the rest of the panel still shows
+    assert measures.training_heatmap(Older()) == {"data": [], "layout": {}}
+
+
+def test_over_training_part_and_its_source_filter(env, app_and_client):
+    from app import measures
+
+    run, view = env
+    part = measures.panel(run, view)
+    training = _find(part, ids.TRAINING)
+    assert training is not None and not training.hidden
+    assert _find(part, ids.TRAINING_SOURCES).value == ["generated", "real", "joint"]
+    caption = training.children[-1].children
+    assert "64 samples per source at each kept checkpoint" in caption and "1, 5, 10" in caption
+    app, _ = app_and_client
+    with app.server.test_request_context("/"):
+        fig = callbacks.render_training(["joint"], view)
+    assert fig["data"][0]["y"] and all(y.endswith("(joint)") for y in fig["data"][0]["y"])
+    assert callbacks.render_training("junk", view) is no_update

@@ -296,3 +296,27 @@ def test_separability_chart_click_opens_that_map(browser, served, smoke_cache):
         20, "the probe accuracy chart")
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
+
+
+def test_over_training_heatmap(browser, served, smoke_cache):
+    """The measurements panel's "Over training" part draws the layer × epoch k-NN heatmap."""
+    import json
+
+    from selenium.webdriver.common.by import By
+
+    block = (json.loads((smoke_cache / "manifest.json").read_text()).get("metrics") or {}).get("over_training")
+    if not (isinstance(block, dict) and block.get("epochs")):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{smoke_cache} has no metrics.over_training: the smoke build should write it")
+        pytest.skip(f"{smoke_cache} predates metrics.over_training")
+    browser.get(served)
+    cells = wait_for(lambda: browser.execute_script(
+        "var g = document.querySelector('#over-training-knn .js-plotly-plot');"
+        "return g && g._fullData && g._fullData.length && g._fullData[0].type === 'heatmap' && "
+        "g.querySelectorAll('.hm, .heatmaplayer image').length && g._fullData[0].z.length"), 60, "the heatmap")
+    assert cells >= 2
+    assert browser.find_element(By.ID, "over-training").is_displayed()
+    epochs = browser.execute_script("return document.querySelector('#over-training-knn .js-plotly-plot')._fullData[0].x")
+    assert [str(e["epoch"]) for e in block["epochs"]] == list(epochs)
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
