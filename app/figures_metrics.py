@@ -309,10 +309,10 @@ def knn_heatmap_figure(manifest: dict, block: dict, sources: Iterable[str] = SOU
                  hovertemplate="<b>%{y}</b>, epoch %{x}<br>k-NN accuracy %{z:.3f}<extra></extra>",
                  colorbar=dict(thickness=10, len=0.9, title=dict(text="k-NN", font=dict(size=10)),
                                tickfont=dict(size=9)))
-    layout = dict(height=max(200, 40 + 19 * len(rows) + 40), margin=dict(l=96, r=8, t=8, b=36),
-                  xaxis=dict(type="category", title=dict(text="epoch", font=dict(size=11)), tickfont=dict(size=9),
+    layout = dict(height=max(200, 40 + 19 * len(rows) + 40), margin=dict(l=8, r=8, t=8, b=36),
+                  xaxis=dict(type="category", title=dict(text="epoch", font=dict(size=11)), tickfont=dict(size=9), ticks="",
                              fixedrange=True, showgrid=False),
-                  yaxis=dict(type="category", autorange="reversed", tickfont=dict(size=10), fixedrange=True,
+                  yaxis=dict(type="category", autorange="reversed", tickfont=dict(size=10), fixedrange=True, ticks="", automargin=True,
                              showgrid=False),
                   dragmode=False, plot_bgcolor="#ffffff", paper_bgcolor="rgba(0,0,0,0)", font=FONT,
                   uirevision="knn-over-training")

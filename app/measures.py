@@ -79,7 +79,7 @@ def training_part(run: Run) -> html.Div:
                 dcc.Graph(id=ids.TRAINING_HEATMAP, figure=training_heatmap(run, sources) if block else
                           {"data": [], "layout": {}}, config=CHART_CONFIG, className="measure-graph")]),
             html.Div(className="measure", children=[
-                html.H4("Generated classes per epoch vs real (mode collapse) · mean confidence"),
+                html.H4("Class shares per epoch, generated vs real (dashed) · mean confidence"),
                 dcc.Graph(id=ids.TRAINING_CLASSES, figure=class_mix_figure(block, run.class_names) if block else
                           {"data": [], "layout": {}}, config=CHART_CONFIG, className="measure-graph")])]),
         html.P(training_caption(block) if block else "", className="muted notes"),
