@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-CACHE  ?= runs/demo
+PROFILE ?= demo
+CACHE  ?= runs/$(PROFILE)
 PORT   ?= 8050
 HOST   ?= 127.0.0.1
 # torch's CPU build. Without this index pip takes PyPI's torch, a multi-GB CUDA build. Where the
@@ -14,6 +15,7 @@ export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 .PHONY: run test venv venv-test cache browser clean-cache bench help
 help:
 	@echo "make run    set up .venv, build $(CACHE) from the shipped weights if missing, serve the dashboard"
+	@echo "            (make run PROFILE=smoke: the small cache; HOST=0.0.0.0 PORT=8080: where it listens)"
 	@echo "make test   set up .venv with test tools, install Chromium + driver (Debian), run the whole suite"
 
 $(BIN)/.installed: requirements.txt
@@ -32,7 +34,7 @@ venv: $(BIN)/.installed
 venv-test: $(BIN)/.installed-test
 
 $(CACHE)/manifest.json: | $(BIN)/.installed
-	$(BIN)/python -m precompute --profile demo --out $(CACHE)
+	$(BIN)/python -m precompute --profile $(PROFILE) --out $(CACHE)
 
 cache: $(CACHE)/manifest.json
 
