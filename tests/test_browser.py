@@ -138,6 +138,9 @@ def test_hover_select_and_console(browser, served):
         "var g = document.querySelector('#atlas-graph .js-plotly-plot'); return g && g._fullData && g._fullData.length"),
         60, "the atlas figure")
     browser.execute_script(JS_HELPERS)
+    # fold the measurements panel (open by default, tall with the over-training part) so the maps fit the window
+    browser.execute_script("var m = document.getElementById('measures-panel'); if (m) m.open = false;")
+    time.sleep(0.5)
     panels = browser.execute_script("return document.querySelector('#atlas-graph .js-plotly-plot')._fullData"
                                     ".filter(function (t) { return t.name === 'pinned'; }).length")
     assert panels >= 2
@@ -171,6 +174,10 @@ def test_hover_select_and_console(browser, served):
     assert browser.find_elements(By.CSS_SELECTOR, "#selection-grid .hist-bar")
     first = wait_for(lambda: browser.execute_script("return __t.selectedIds(0)"), 20, "highlight in map 1")
     second = wait_for(lambda: browser.execute_script("return __t.selectedIds(1)"), 20, "highlight in map 2")
+    # the boxed map shows plotly's own selection until the server's highlight replaces it: wait for both to agree
+    first, second = wait_for(lambda: (lambda a, b: (a, b) if a == b else None)(
+        browser.execute_script("return __t.selectedIds(0)"), browser.execute_script("return __t.selectedIds(1)")),
+        20, "the same samples lit in both maps")
     assert first == second and len(first) == n_selected  # same samples lit in another map
 
     # a digit in the grid pins that sample: the side panel shows it and its neighbours
