@@ -62,7 +62,10 @@ def evolution(data, C, width: int, latent_dim: int, weights_dir: Path, n: int, s
             except DegenerateInputError as exc:
                 layers.append({"layer": layer, "source": src, "knn_accuracy": None, "reason": exc.reason})
                 continue
-            layers.append({"layer": layer, "source": src, "knn_accuracy": acc})
+            entry = {"layer": layer, "source": src, "knn_accuracy": acc}
+            if acc is None:  # e.g. epoch 1's mode collapse: most classes absent or single
+                entry["reason"] = "fewer than two classes with two samples each"
+            layers.append(entry)
         out["epochs"].append({
             "epoch": epoch,
             "generated_class_histogram": np.bincount(labels[source == 0], minlength=n_classes).tolist(),
