@@ -68,8 +68,7 @@ def embed_all(rec: Recording, profile: Profile, writer: CacheWriter) -> tuple[li
     """Every (layer, source) set: PCA features, k-NN ids, and one map per method. Resumes from writer."""
     cfg = profile.embed
     embeddings, features, neighbors = [], [], []
-    jobs = [(key, method) for key in rec.activations for method in cfg.methods]
-    bar = tqdm(total=len(jobs), desc="embeddings", unit="map")
+    bar = tqdm(total=len(rec.activations) * len(cfg.methods), desc="embeddings", unit="map")
     for (layer, source), x in rec.activations.items():
         ids = rec.rows[source]
         feat_file, nn_file = f"features/{layer}__{source}.npy", f"neighbors/{layer}__{source}.npy"

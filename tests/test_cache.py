@@ -22,6 +22,18 @@ def _minimal(out, n=6):
                                                              "epoch": None, "file": "embeddings/g1__generated__pca.npy"}]}
 
 
+def _committed(tmp_path, **manifest_extra):
+    """A committed minimal run; returns its directory."""
+    w, m = _minimal(tmp_path / "run")
+    w.commit({**m, **manifest_extra})
+    return tmp_path / "run"
+
+
+def _edit_manifest(run, **changes):
+    path = run / "manifest.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+
+
 def test_round_trip(tmp_path):
     w, manifest = _minimal(tmp_path / "run")
     assert not (tmp_path / "run").exists()  # nothing visible before commit
@@ -63,30 +75,19 @@ def test_missing(tmp_path):
 
 
 def test_schema_mismatch_is_stale(tmp_path):
-    w, m = _minimal(tmp_path / "run")
-    w.commit(m)
-    path = tmp_path / "run" / "manifest.json"
-    data = json.loads(path.read_text())
-    data["schema_version"] = SCHEMA_VERSION - 1
-    path.write_text(json.dumps(data))
+    _edit_manifest(_committed(tmp_path), schema_version=SCHEMA_VERSION - 1)
     with pytest.raises(CacheStaleError, match=f"version {SCHEMA_VERSION - 1}.*--profile demo --out"):
         Cache(tmp_path / "run")
 
 
 def test_fix_command_keeps_the_runs_profile(tmp_path):
-    w, m = _minimal(tmp_path / "run")
-    w.commit({**m, "run": {"profile": "smoke"}})
-    path = tmp_path / "run" / "manifest.json"
-    data = json.loads(path.read_text())
-    data["schema_version"] = 0
-    path.write_text(json.dumps(data))
+    _edit_manifest(_committed(tmp_path, run={"profile": "smoke"}), schema_version=0)
     with pytest.raises(CacheStaleError, match="--profile smoke --out"):
         Cache(tmp_path / "run")
 
 
 def test_truncated_array(tmp_path):
-    w, m = _minimal(tmp_path / "run")
-    w.commit(m)
+    _committed(tmp_path)
     f = tmp_path / "run" / "embeddings" / "g1__generated__pca.npy"
     f.write_bytes(f.read_bytes()[:-10])
     with pytest.raises(CacheCorruptError, match="truncated"):
@@ -94,8 +95,7 @@ def test_truncated_array(tmp_path):
 
 
 def test_corrupt_array_same_size(tmp_path):
-    w, m = _minimal(tmp_path / "run")
-    w.commit(m)
+    _committed(tmp_path)
     f = tmp_path / "run" / "embeddings" / "g1__generated__pca.npy"
     f.write_bytes(b"x" * f.stat().st_size)
     cache = Cache(tmp_path / "run")
@@ -104,16 +104,14 @@ def test_corrupt_array_same_size(tmp_path):
 
 
 def test_corrupt_manifest(tmp_path):
-    w, m = _minimal(tmp_path / "run")
-    w.commit(m)
+    _committed(tmp_path)
     (tmp_path / "run" / "manifest.json").write_text("{not json")
     with pytest.raises(CacheCorruptError, match="not valid JSON"):
         Cache(tmp_path / "run")
 
 
 def test_pickled_array_is_refused(tmp_path):
-    w, m = _minimal(tmp_path / "run")
-    w.commit(m)
+    _committed(tmp_path)
     f = tmp_path / "run" / "embeddings" / "g1__generated__pca.npy"
     np.save(f, np.array([{"a": 1}] * 6, dtype=object), allow_pickle=True)
     m2 = json.loads((tmp_path / "run" / "manifest.json").read_text())
