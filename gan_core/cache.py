@@ -10,9 +10,19 @@ Layout of one run directory (row i of every per-sample array is the same sample)
     samples/z.npy          (N, latent) float32, NaN on real rows
     rows/<source>.npy      (n_source,) int32 sample ids of a source set: generated, real, joint
     embeddings/<layer>__<source>__<method>.npy  (n_source, 2) float32, row j is sample rows[j]
+    embeddings/<layer>__<source>__<method>__eNNN.npy  (n_tracked, 2) a training-series map at epoch NNN,
+                                       row j is sample training/rows/<source>.npy[j]
     features/<layer>__<source>.npy  (n_source, <=50) float32 PCA features of the layer
     neighbors/<layer>__<source>.npy (n_source, k) int32 sample ids of the k nearest
                                        neighbours in the layer's original activation space
+    training/rows/<source>.npy  (n_tracked,) int32 the tracked sample ids (a subset of rows/<source>)
+    training/eNNN/<key>.npy   images/label/confidence/d_score of the tracked samples (training/rows/joint
+                                       order) as the checkpoint of epoch NNN made and judged them
+    paths/<key>.npy           latent paths: images, label, confidence, d_score, z, path, step; point i is
+                                       step i % steps of path i // steps
+    paths/maps/<layer>__<source>__<method>.npy  (n_points, 2) path points placed on a final map
+Embedding entries: `epoch` is the training epoch of the weights; `series` is "final" (every sample of
+the source, the final weights) or "training" (the tracked samples at `epoch`, rows in `rows`).
 Nothing is pickled: every array is read with allow_pickle=False.
 """
 from __future__ import annotations
@@ -27,7 +37,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: per-epoch training series, latent paths, `epoch` on every map
 MANIFEST = "manifest.json"
 SOURCE_CODES = {"generated": 0, "real": 1}
 SAMPLE_ARRAYS = ("images", "source", "label", "confidence", "d_score", "z")
@@ -58,8 +68,17 @@ class CacheCorruptError(CacheError):
 
 
 def embedding_file(layer: str, source: str, method: str, epoch: int | None = None) -> str:
+    """A final map (epoch None) or a training-series map at `epoch`."""
     suffix = "" if epoch is None else f"__e{epoch:03d}"
     return f"embeddings/{layer}__{source}__{method}{suffix}.npy"
+
+
+def training_file(epoch: int, key: str) -> str:
+    return f"training/e{epoch:03d}/{key}.npy"
+
+
+def path_map_file(layer: str, source: str, method: str) -> str:
+    return f"paths/maps/{layer}__{source}__{method}.npy"
 
 
 def _atomic_save(path: Path, array: np.ndarray) -> None:
@@ -208,12 +227,56 @@ class Cache:
         """Manifest entries whose keys equal `match` (e.g. layer="d2", method="tsne")."""
         return [e for e in self.manifest["embeddings"] if all(e.get(k) == v for k, v in match.items())]
 
+    def view_entries(self, epoch: int | None = None) -> list[dict]:
+        """The entries of one view: the final maps (epoch None) or the training series at `epoch`."""
+        if epoch is None:
+            return [e for e in self.manifest["embeddings"] if e.get("series", "final") == "final"]
+        return [e for e in self.manifest["embeddings"] if e.get("series") == "training" and e.get("epoch") == epoch]
+
     def embedding(self, layer: str, source: str, method: str, epoch: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(coords (n, 2) float32, sample ids (n,) int32) of one map; KeyError if absent or skipped."""
-        for entry in self.embedding_entries(layer=layer, source=source, method=method):
-            if entry.get("epoch") == epoch and entry.get("file"):
-                return self.array(entry["file"]), self.rows(source)
-        raise KeyError(f"no {method} map for {layer}/{source}" + (f" at epoch {epoch}" if epoch else ""))
+        """(coords (n, 2) float32, sample ids (n,) int32) of one map: the final map (epoch None) or the
+        training-series map at `epoch`. KeyError if absent or skipped."""
+        for entry in self.view_entries(epoch):
+            if (entry.get("layer"), entry.get("source"), entry.get("method")) == (layer, source, method) \
+                    and entry.get("file"):
+                ids = self.array(entry["rows"]) if entry.get("rows") else self.rows(source)
+                return self.array(entry["file"]), ids
+        raise KeyError(f"no {method} map for {layer}/{source}" + ("" if epoch is None else f" at epoch {epoch}"))
+
+    # --- training series -------------------------------------------------------------------
+    def training_epochs(self) -> list[int]:
+        """Epochs with training-series maps (empty when the cache has none)."""
+        block = self.manifest.get("training")
+        return sorted(int(e) for e in block["epochs"]) if isinstance(block, dict) else []
+
+    def training_samples(self, epoch: int) -> dict[str, np.ndarray]:
+        """The tracked samples at `epoch`: ids (n_tracked,) plus images, label, confidence, d_score in the
+        same order, as that epoch's generator drew them and the classifier and discriminator judged them."""
+        block = self.manifest.get("training")
+        if not isinstance(block, dict) or str(epoch) not in block.get("samples", {}):
+            raise KeyError(f"no training samples at epoch {epoch}")
+        out = {key: self.array(rel) for key, rel in block["samples"][str(epoch)].items()}
+        out["ids"] = self.array(block["rows"]["joint"])
+        return out
+
+    # --- latent paths ----------------------------------------------------------------------
+    def paths(self) -> dict | None:
+        """The manifest's `paths` block (items, steps, files, maps) or None."""
+        block = self.manifest.get("paths")
+        return block if isinstance(block, dict) and block.get("items") else None
+
+    def path_arrays(self) -> dict[str, np.ndarray]:
+        block = self.paths()
+        if block is None:
+            raise KeyError("this cache has no latent paths")
+        return {key: self.array(rel) for key, rel in block["files"].items()}
+
+    def path_map(self, layer: str, source: str, method: str) -> np.ndarray:
+        """(n_points, 2) path points placed on the final map of (layer, source, method)."""
+        for entry in (self.paths() or {}).get("maps", []):
+            if (entry["layer"], entry["source"], entry["method"]) == (layer, source, method) and entry.get("file"):
+                return self.array(entry["file"])
+        raise KeyError(f"no latent paths on the {method} map of {layer}/{source}")
 
 
 def find_runs(root: Path | str) -> dict[str, Path]:

@@ -7,6 +7,7 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
 from app import callbacks, ids, layout
+from gan_core.cache import SCHEMA_VERSION
 
 
 @contextmanager
@@ -62,7 +63,7 @@ def test_missing_and_corrupt_cache_show_the_fix_command(tmp_path):
         text = str(callbacks.render_page("?run=bad").children)
     assert "images.npy" in text and "python -m precompute" in text
     stale = write_synthetic_cache(tmp_path / "runs2" / "old", 20, 20)
-    manifest = (stale / "manifest.json").read_text().replace('"schema_version": 1', '"schema_version": 0')
+    manifest = (stale / "manifest.json").read_text().replace(f'"schema_version": {SCHEMA_VERSION}', '"schema_version": 0')
     (stale / "manifest.json").write_text(manifest)
     app = create_app(settings=Settings(cache_root=tmp_path / "runs2", cache_dir=tmp_path / "fc3"))
     with app.server.test_request_context("/"):

@@ -5,6 +5,8 @@ import sys
 
 from PIL import Image
 
+from gan_core.cache import SCHEMA_VERSION
+
 from app.__main__ import main
 
 
@@ -64,7 +66,7 @@ def test_health_is_503_when_no_run_loads(tmp_path):
     (bad / "samples" / "images.npy").write_bytes(b"truncated")
     old = write_synthetic_cache(tmp_path / "runs" / "old", 20, 20)
     (old / "manifest.json").write_text((old / "manifest.json").read_text().replace(
-        '"schema_version": 1', '"schema_version": 0'))
+        f'"schema_version": {SCHEMA_VERSION}', '"schema_version": 0'))
     resp = health(tmp_path / "runs")
     assert resp.status_code == 503, resp.get_json()
     assert "bad" in resp.get_json()["reason"] and "old" in resp.get_json()["reason"]
