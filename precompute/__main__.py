@@ -34,6 +34,13 @@ def _methods(text: str) -> tuple:
     return methods
 
 
+def _path_pair(text: str) -> tuple:
+    m = re.fullmatch(r"\s*(\d+)\s*:\s*(\d+)\s*", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"{text!r}: write two generated sample ids as A:B, e.g. 12:345")
+    return int(m.group(1)), int(m.group(2))
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, not argparse's usage block
         self.exit(2, f"error: {message} (see: {self.prog} --help)\n")
@@ -80,6 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="real test images, at most 10000 (default: the profile's: 300, 4096 or 10000)")
     p.add_argument("--methods", type=_methods, default=None,
                    help="comma-separated subset of pca,tsne,umap (default: all three)")
+    p.add_argument("--paths", choices=["all", "neighbours", "none"], default=None,
+                   help="latent paths between class anchors: all class pairs, neighbouring classes "
+                        "(0-1, ..., 9-0) or none (default: the profile's: neighbours for smoke, all otherwise)")
+    p.add_argument("--path", type=_path_pair, action="append", default=[], metavar="A:B",
+                   help="also a latent path between generated samples A and B (ids as the dashboard shows "
+                        "them; repeatable)")
+    p.add_argument("--training-samples", type=int, default=None, metavar="N",
+                   help="samples per source followed through the per-epoch checkpoints, 0 to skip the "
+                        "training series (default: the profile's: 200 or 512)")
     p.add_argument("--seed", type=int, default=None, help="seed for z, the real subset and the maps (default: 0)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                    help="logging detail (default: INFO)")
@@ -93,6 +109,10 @@ def profile_from_args(args):
         rec = dataclasses.replace(rec, n_generated=args.n_generated or rec.n_generated, n_real=args.n_real or rec.n_real)
     if args.methods:
         emb = dataclasses.replace(emb, methods=args.methods)
+    if args.paths or args.path:
+        emb = dataclasses.replace(emb, path_pairs=args.paths or emb.path_pairs, extra_paths=tuple(args.path))
+    if args.training_samples is not None:
+        emb = dataclasses.replace(emb, evolution_samples=args.training_samples)
     if args.seed is not None:
         rec, emb = dataclasses.replace(rec, seed=args.seed), dataclasses.replace(emb, seed=args.seed)
     if args.epochs:
@@ -107,7 +127,7 @@ def profile_from_args(args):
     return profile.with_(**changes)
 
 
-CACHE_ENTRIES = {"manifest.json", "samples", "rows", "embeddings", "features", "neighbors"}
+CACHE_ENTRIES = {"manifest.json", "samples", "rows", "embeddings", "features", "neighbors", "training", "paths"}
 
 
 def check_out_dir(out: Path) -> None:
@@ -138,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.train_only and not profile.train:
             raise ValueError("--train-only needs --profile full")
         check_out_dir(out)
+        for a, b in profile.embed.extra_paths:
+            if max(a, b) >= profile.record.n_generated:
+                raise ValueError(f"--path {a}:{b}: generated sample ids run from 0 to {profile.record.n_generated - 1}")
         if not profile.data_dir.is_dir():
             raise ValueError(f"--data {profile.data_dir}: dataset directory not found")
         if not profile.train and not (profile.weights_dir / "config.json").is_file():

@@ -53,7 +53,11 @@ class EmbedConfig:
     umap_min_dist: float = 0.1
     umap_epochs: int | None = 200  # measured: same map quality as the 500 umap uses below 10k points, 2x faster
     knn_k: int = 10
-    evolution_samples: int = 512  # per source, per training epoch; 0 turns the evolution off
+    evolution_samples: int = 512  # tracked samples per source through the training series; 0 turns it off
+    training_epochs: tuple = (1, 2, 5, 10, 20)  # kept checkpoints mapped and measured, besides the last
+    path_steps: int = 16  # points along each latent path, endpoints included
+    path_pairs: str = "all"  # "all" class pairs (45 for digits), "neighbours" (0-1, 1-2, ... 9-0) or "none"
+    extra_paths: tuple = ()  # (id, id) pairs of generated sample ids: paths a user asked for (--path A:B)
     seed: int = 0
 
     def __post_init__(self):
@@ -62,6 +66,14 @@ class EmbedConfig:
             raise ValueError(f"unknown embedding method(s) {sorted(unknown)}; valid: pca, tsne, umap")
         if self.pca_dims < 2:
             raise ValueError(f"pca_dims must be at least 2, got {self.pca_dims}")
+        if self.evolution_samples < 0:
+            raise ValueError(f"evolution_samples must be 0 (off) or more, got {self.evolution_samples}")
+        if any(not isinstance(e, int) or e < 1 for e in self.training_epochs):
+            raise ValueError(f"training_epochs must be positive integers, got {self.training_epochs}")
+        if self.path_steps < 2:
+            raise ValueError(f"path_steps must be at least 2 (the two endpoints), got {self.path_steps}")
+        if self.path_pairs not in ("all", "neighbours", "none"):
+            raise ValueError(f"path_pairs must be all, neighbours or none, got {self.path_pairs!r}")
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,7 @@ class Profile:
         out = asdict(self)
         out["data_dir"], out["weights_dir"] = str(self.data_dir), str(self.weights_dir)
         out["embed"]["methods"] = list(self.embed.methods)
+        out["embed"]["training_epochs"] = list(self.embed.training_epochs)
         return out
 
     def with_(self, **changes) -> "Profile":
@@ -87,7 +100,8 @@ class Profile:
 
 PROFILES = {
     "smoke": Profile("smoke", train=False, record=RecordConfig(n_generated=300, n_real=300),
-                     embed=EmbedConfig(evolution_samples=200)),
+                     embed=EmbedConfig(evolution_samples=200, training_epochs=(1, 5), path_pairs="neighbours",
+                                       path_steps=8)),
     "demo": Profile("demo", train=False),
     "full": Profile("full", train=True, record=RecordConfig(n_generated=10000, n_real=10000)),
 }

@@ -68,9 +68,14 @@ class PCAReducer:
         x = check_activations(x, min_samples=max(3, self.n_components), min_features=2)
         k = min(self.n_components, x.shape[0] - 1, x.shape[1])
         solver = "randomized" if min(x.shape) > 200 and k < 0.8 * min(x.shape) else "full"
-        out = PCA(n_components=k, svd_solver=solver, random_state=self.seed).fit_transform(x)
-        if k < self.n_components:  # fewer usable dims than asked: pad so shapes stay fixed
-            out = np.pad(out, ((0, 0), (0, self.n_components - k)))
+        self.model_ = PCA(n_components=k, svd_solver=solver, random_state=self.seed).fit(x)
+        return self.transform(x)
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """New rows projected onto the fitted components (call fit_transform first)."""
+        out = self.model_.transform(np.asarray(x, dtype=np.float32))
+        if out.shape[1] < self.n_components:  # fewer usable dims than asked: pad so shapes stay fixed
+            out = np.pad(out, ((0, 0), (0, self.n_components - out.shape[1])))
         return out.astype(np.float32)
 
 
@@ -111,22 +116,39 @@ class TSNEReducer:
                 "early_exaggeration_iter": self.early_iter, "initialization": "pca",
                 "gradient": self.gradient or f"fft from {self.FFT_FROM} points, else barnes_hut", "seed": self.seed}
 
-    def fit_transform(self, x: np.ndarray) -> np.ndarray:
+    def fit_transform(self, x: np.ndarray, init: np.ndarray | None = None) -> np.ndarray:
+        """The map of x; `init` (n, 2), e.g. a neighbouring epoch's map of the same samples, replaces
+        the PCA initialisation (rescaled to openTSNE's recommended spread, so only its layout counts)."""
         x = check_activations(x, min_samples=int(3 * self.perplexity) + 2)
+        if init is not None and (np.shape(init) != (len(x), 2) or not np.isfinite(init).all()):
+            raise ValueError(f"init must be a finite ({len(x)}, 2) array, got shape {np.shape(init)}")
         if self.implementation == "sklearn":
+            if init is not None:
+                raise ValueError("initialisation from a given map needs implementation='opentsne'")
             from sklearn.manifold import TSNE
 
             model = TSNE(perplexity=self.perplexity, max_iter=self.n_iter, init="pca", random_state=self.seed,
                          n_jobs=self.n_jobs)
             return model.fit_transform(x).astype(np.float32)
         from openTSNE import TSNE
+        from openTSNE.initialization import rescale
 
         self.gradient = "fft" if len(x) >= self.FFT_FROM else "barnes_hut"
         model = TSNE(perplexity=self.perplexity, early_exaggeration_iter=self.early_iter,
-                     n_iter=self.n_iter - self.early_iter, initialization="pca",
+                     n_iter=self.n_iter - self.early_iter,
+                     initialization="pca" if init is None else rescale(np.asarray(init, np.float64)),
                      negative_gradient_method="fft" if self.gradient == "fft" else "bh",
                      random_state=self.seed, n_jobs=self.n_jobs, verbose=False)
-        return np.asarray(model.fit(x), dtype=np.float32)
+        self.embedding_ = model.fit(x)
+        return np.asarray(self.embedding_, dtype=np.float32)
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """New rows placed on the fitted map without moving it (openTSNE's transform: each new point
+        starts at the median of its reference neighbours, then only the new points are optimised)."""
+        if self.implementation != "opentsne":
+            raise NotImplementedError("scikit-learn's t-SNE cannot place new points on a fitted map")
+        x = np.asarray(x, dtype=np.float32)
+        return np.asarray(self.embedding_.transform(x), dtype=np.float32)
 
 
 class UMAPReducer:
@@ -154,18 +176,38 @@ class UMAPReducer:
         import umap  # imported late: numba compiles on first import
 
         x = check_activations(x, min_samples=self.n_neighbors + 2)
-        model = umap.UMAP(n_neighbors=self.n_neighbors, min_dist=self.min_dist, n_epochs=self.n_epochs,
-                          random_state=self.seed, n_components=2, init="pca", n_jobs=1)  # a seed means 1 thread
-        return np.asarray(model.fit_transform(x), dtype=np.float32)
+        self.model_ = umap.UMAP(n_neighbors=self.n_neighbors, min_dist=self.min_dist, n_epochs=self.n_epochs,
+                                random_state=self.seed, n_components=2, init="pca", n_jobs=1)  # seed: 1 thread
+        return np.asarray(self.model_.fit_transform(x), dtype=np.float32)
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """New rows placed on the fitted map (umap-learn's transform; the map itself does not move)."""
+        return np.asarray(self.model_.transform(np.asarray(x, dtype=np.float32)), dtype=np.float32)
 
 
-def pca_features(x: np.ndarray, dims: int = 50, seed: int = 0) -> np.ndarray:
-    """The PCA-`dims` space that t-SNE and UMAP start from (fewer dims if the layer has fewer)."""
+def pca_features(x: np.ndarray, dims: int = 50, seed: int = 0, also: np.ndarray | None = None):
+    """The PCA-`dims` space that t-SNE and UMAP start from (fewer dims if the layer has fewer).
+    With `also` (more rows, e.g. latent-path activations), returns (features, also projected)."""
     x = check_activations(x)
     k = min(dims, x.shape[0] - 1, x.shape[1])
     if k >= x.shape[1]:
-        return (x - x.mean(axis=0)).astype(np.float32)
-    return PCA(n_components=k, svd_solver="randomized", random_state=seed).fit_transform(x).astype(np.float32)
+        mean = x.mean(axis=0)
+        project = lambda a: (np.asarray(a, np.float32) - mean).astype(np.float32)  # noqa: E731
+    else:
+        project = PCA(n_components=k, svd_solver="randomized", random_state=seed).fit(x).transform
+    feats = np.asarray(project(x), dtype=np.float32)
+    return feats if also is None else (feats, np.asarray(project(np.asarray(also, np.float32)), dtype=np.float32))
+
+
+def align(coords: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """`coords` moved onto `target` (same samples, same order) by the rotation, reflection, uniform
+    scale and shift that fit best in least squares (Procrustes): the layout itself is unchanged."""
+    a, b = np.asarray(coords, np.float64), np.asarray(target, np.float64)
+    ca, cb = a - a.mean(0), b - b.mean(0)
+    u, s, vt = np.linalg.svd(ca.T @ cb)
+    norm = (ca ** 2).sum()
+    scale = s.sum() / norm if norm > 0 else 1.0
+    return (scale * ca @ (u @ vt) + b.mean(0)).astype(np.float32)
 
 
 def nearest_neighbors(x: np.ndarray, k: int = 10) -> np.ndarray:

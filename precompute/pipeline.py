@@ -15,15 +15,16 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from gan_core.cache import MANIFEST, SCHEMA_VERSION, CacheWriter, embedding_file
+from gan_core.cache import MANIFEST, SCHEMA_VERSION, CacheWriter, embedding_file, path_map_file
 from gan_core.data import load_idx_dataset, to_model_range
 from gan_core.layers import LAYERS, display_label
 from gan_core.models import Classifier, Discriminator, Generator
 from precompute.checkpoints import file_sha256, load_weights
 from precompute.config import Profile, TrainConfig
 from precompute.embed import DegenerateInputError, make_reducer, nearest_neighbors, pca_features
-from precompute.evolution import evolution
+from precompute.evolution import training_series
 from precompute.metrics import faithfulness, mixing, separability
+from precompute.paths import PATH_KEYS, record_paths
 from precompute.record import Recording, record_all
 from precompute.train import test_classifier, train_classifier, train_gan
 
@@ -64,19 +65,36 @@ def train_models(profile: Profile, data, train_dir: Path, device: torch.device):
     return G, D, C
 
 
-def embed_all(rec: Recording, profile: Profile, writer: CacheWriter) -> tuple[list, list, list]:
-    """Every (layer, source) set: PCA features, k-NN ids, and one map per method. Resumes from writer."""
-    cfg = profile.embed
-    embeddings, features, neighbors = [], [], []
+def path_activations(path_rec: Recording | None, rec: Recording) -> dict:
+    """(layer, source) -> the path points' activations, for every generated and joint set: path
+    points are generated images, so a joint (real + generated) map takes them too."""
+    if path_rec is None:
+        return {}
+    return {(layer, source): path_rec.activations[(layer, "generated")]
+            for (layer, source) in rec.activations if source in ("generated", "joint")
+            and (layer, "generated") in path_rec.activations}
+
+
+def embed_all(rec: Recording, profile: Profile, writer: CacheWriter, final_epoch: int,
+              path_acts: dict | None = None) -> tuple[list, list, list, list]:
+    """Every (layer, source) set: PCA features, k-NN ids, one final map per method, and the latent
+    path points placed on each map by the fitted reducer's transform. Resumes from writer."""
+    cfg, path_acts = profile.embed, path_acts or {}
+    embeddings, features, neighbors, path_maps = [], [], [], []
     bar = tqdm(total=len(rec.activations) * len(cfg.methods), desc="embeddings", unit="map")
     for (layer, source), x in rec.activations.items():
-        ids = rec.rows[source]
+        ids, px = rec.rows[source], path_acts.get((layer, source))
         feat_file, nn_file = f"features/{layer}__{source}.npy", f"neighbors/{layer}__{source}.npy"
-        feats, feats_reason = None, None
+        wanted = [feat_file] + [embedding_file(layer, source, m) for m in cfg.methods] + \
+                 ([path_map_file(layer, source, m) for m in cfg.methods] if px is not None else [])
+        feats, path_feats, feats_reason = None, None, None
         try:
-            if not writer.has(feat_file):
-                writer.save(feat_file, pca_features(x, cfg.pca_dims, cfg.seed))
-            feats = writer.load(feat_file)
+            if all(writer.has(f) for f in wanted):  # resumed: nothing of this set left to fit
+                feats = writer.load(feat_file)
+            else:
+                out = pca_features(x, cfg.pca_dims, cfg.seed, also=px)
+                feats, path_feats = out if px is not None else (out, None)
+                writer.save(feat_file, feats)
             features.append({"layer": layer, "source": source, "file": feat_file, "dims": int(feats.shape[1])})
         except DegenerateInputError as exc:
             feats_reason = exc.reason
@@ -89,25 +107,43 @@ def embed_all(rec: Recording, profile: Profile, writer: CacheWriter) -> tuple[li
                           "space": f"PCA-{feats.shape[1]} of the activations" if space == "pca" else space})
         for method in cfg.methods:
             reducer = make_reducer(method, cfg)
-            entry = {"layer": layer, "source": source, "method": method, "epoch": None,
+            entry = {"layer": layer, "source": source, "method": method, "epoch": final_epoch, "series": "final",
                      "params": {**reducer.params, "input": "activations" if method == "pca" else f"pca{cfg.pca_dims}"}}
-            rel = embedding_file(layer, source, method)
+            rel, path_rel = embedding_file(layer, source, method), path_map_file(layer, source, method)
             bar.set_postfix_str(f"{layer}/{source}/{method}")
             t0 = time.time()
             try:
-                if not writer.has(rel):
+                if not writer.has(rel) or (px is not None and not writer.has(path_rel)):
                     if method != "pca" and feats is None:
                         raise DegenerateInputError(feats_reason)
-                    writer.save(rel, reducer.fit_transform(x if method == "pca" else feats))
+                    coords = reducer.fit_transform(x if method == "pca" else feats)
+                    if px is not None:  # saved before the map, so a resumed run never lacks it
+                        _place_paths(writer, reducer, px if method == "pca" else path_feats, path_rel)
+                    writer.save(rel, coords)
                 entry.update(file=rel, seconds=round(time.time() - t0, 2))
                 entry["params"].update(reducer.params)  # what fit actually chose (e.g. the t-SNE gradient)
+                if px is not None and writer.has(path_rel):
+                    path_maps.append({"layer": layer, "source": source, "method": method, "file": path_rel,
+                                      "placement": PLACEMENT[method]})
             except DegenerateInputError as exc:
                 entry.update(file=None, reason=exc.reason)
                 log.info("skipped %s map of %s/%s: %s", method, layer, source, exc.reason)
             embeddings.append(entry)
             bar.update()
     bar.close()
-    return embeddings, features, neighbors
+    return embeddings, features, neighbors, path_maps
+
+
+PLACEMENT = {"pca": "projected onto the map's two principal components",
+             "tsne": "openTSNE transform: placed among their nearest map points, then only they are optimised",
+             "umap": "umap-learn transform onto the fitted map"}
+
+
+def _place_paths(writer: CacheWriter, reducer, x: np.ndarray, rel: str) -> None:
+    try:
+        writer.save(rel, reducer.transform(x))
+    except NotImplementedError as exc:  # scikit-learn's t-SNE: the map stays, without paths
+        log.info("latent paths not placed on %s: %s", rel, exc)
 
 
 def layer_measures(rec: Recording, writer: CacheWriter, embeddings: list, features: list, neighbors: list,
@@ -122,7 +158,7 @@ def layer_measures(rec: Recording, writer: CacheWriter, embeddings: list, featur
         entry = {"layer": layer, "source": source, "space": f"PCA-{x.shape[1]} features",
                  **separability(x, labels[ids], n_classes, seed=seed), "maps": {}}
         for emb in embeddings:
-            if emb["layer"] == layer and emb["source"] == source and emb.get("file"):
+            if emb["layer"] == layer and emb["source"] == source and emb.get("file") and emb["series"] == "final":
                 emb["faithfulness"] = faithfulness(x, writer.load(emb["file"]), seed=seed)
                 entry["maps"][emb["method"]] = emb["faithfulness"]
         if source == "joint":
@@ -181,14 +217,24 @@ def _run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path 
         writer.save(f"samples/{key}.npy", arr)
     for source, ids in rec.rows.items():
         writer.save(f"rows/{source}.npy", ids)
-    embeddings, features, neighbors = embed_all(rec, profile, writer)
-    layer_metrics = layer_measures(rec, writer, embeddings, features, neighbors, len(data.class_names), profile.embed.seed)
-    over_training = None
-    if profile.embed.evolution_samples:
-        over_training = evolution(data, C, train_cfg.width, train_cfg.latent_dim, weights_dir,
-                                  profile.embed.evolution_samples, profile.record.seed, device)
+    n_classes, final_epoch = len(data.class_names), train_cfg.epochs
+    path_rec, path_items, path_notes = record_paths(G, D, C, rec, n_classes, profile.embed.path_pairs,
+                                                    profile.embed.path_steps, profile.embed.extra_paths)
+    embeddings, features, neighbors, path_maps = embed_all(rec, profile, writer, final_epoch,
+                                                           path_activations(path_rec, rec))
+    final_maps = {(e["layer"], e["source"], e["method"]): writer.load(e["file"]) for e in embeddings if e.get("file")}
+    training, series_maps, over_training = training_series(rec, G, D, C, final_maps, profile.embed, writer,
+                                                           weights_dir, final_epoch, n_classes, device)
+    embeddings += series_maps
+    layer_metrics = layer_measures(rec, writer, embeddings, features, neighbors, n_classes, profile.embed.seed)
+    paths = None
+    if path_rec is not None:
+        paths = {"steps": profile.embed.path_steps, "interpolation": "slerp", "count": len(path_items),
+                 "endpoints": "each class's most confidently classified generated sample"
+                              + (", and the sample pairs asked for with --path" if profile.embed.extra_paths else ""),
+                 "items": path_items, "notes": path_notes, "maps": path_maps,
+                 "files": {k: writer.save(f"paths/{k}.npy", path_rec.samples[k]) for k in PATH_KEYS}}
     stages.update()
-    n_classes = len(data.class_names)
     labels, source = rec.samples["label"], rec.samples["source"]
     manifest = {
         "fingerprint": fingerprint,
@@ -207,6 +253,7 @@ def _run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path 
                     "label": display_label(info.name, rec.shapes[info.name])}
                    for info in LAYERS if info.name in rec.shapes],
         "embeddings": embeddings, "features": features, "neighbors": neighbors,
+        "training": training, "paths": paths,
         "metrics": {
             "classifier_test_accuracy": test_acc,
             "layers": layer_metrics,

@@ -23,6 +23,8 @@ def run_cli(*args, timeout=120):
     (["--methods", "pca,isomap"], "unknown method"),
     (["--bogus"], "unrecognized arguments"),
     (["--device", "tpu"], "choose auto, cpu, cuda"),
+    (["--path", "3-8"], "write two generated sample ids as A:B"),
+    (["--paths", "some"], "invalid choice: 'some'"),
 ])
 def test_bad_flags_exit_2_with_one_line(args, message, tmp_path):
     proc = run_cli(*args, "--out", str(tmp_path / "out"))
@@ -38,6 +40,8 @@ def test_bad_flags_exit_2_with_one_line(args, message, tmp_path):
     (["--train-only"], "--train-only needs --profile full"),
     (["--device", "cuda:7"], "CUDA is not available"),
     (["--out", "/proc/x"], "cannot write in /proc"),
+    (["--path", "0:300"], "generated sample ids run from 0 to 299"),
+    (["--training-samples", "-1"], "evolution_samples must be 0 (off) or more"),
 ])
 def test_bad_paths_and_values_exit_1_and_write_nothing(extra, message, tmp_path):
     if "cuda" in extra[-1]:
@@ -61,7 +65,8 @@ def test_refuses_to_overwrite_a_non_cache_directory(tmp_path):
 def test_help_documents_every_flag():
     out = run_cli("--help").stdout
     for flag in ("--profile", "--out", "--device", "--weights", "--data", "--dataset", "--train-dir", "--epochs",
-                 "--train-only", "--n-generated", "--n-real", "--methods", "--seed", "--log-level"):
+                 "--train-only", "--n-generated", "--n-real", "--methods", "--seed", "--log-level", "--paths", "--path",
+                 "--training-samples"):
         assert flag in out
 
 
@@ -89,7 +94,9 @@ def test_smoke_run_writes_a_complete_real_cache(smoke_cache):
         if entry["layer"] == "d_score":
             assert entry["file"] is None and "feature" in entry["reason"]
             continue
-        coords, ids = cache.embedding(entry["layer"], entry["source"], entry["method"])
+        epoch = None if entry["series"] == "final" else entry["epoch"]
+        assert isinstance(entry["epoch"], int)
+        coords, ids = cache.embedding(entry["layer"], entry["source"], entry["method"], epoch)
         assert coords.shape == (len(ids), 2) and coords.dtype == np.float32 and np.isfinite(coords).all()
         assert entry["params"]
     evo = m["metrics"]["over_training"]
