@@ -14,9 +14,10 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, get_
 
 from gan_core.cache import CacheError
 
-from . import ids, layout, measures, panels
+from . import callbacks_series, ids, layout, measures, panels
 from .data import Atlas, Run, atlas_figure_dict, error_parts
-from .figures import COLOR_MODES, Panel, class_of_trace, map_figure, pin_trace, selected_positions, stride
+from .figures import COLOR_MODES, Panel, class_of_trace, map_figure, path_trace, pin_trace, selected_positions, stride
+from .series import slider_epoch
 from .figures_metrics import faithfulness_text
 
 log = logging.getLogger(__name__)
@@ -40,12 +41,13 @@ def _run(name) -> Run | None:
 
 def _view_run(view) -> Run | None:
     """The run of a view store, or None when the store is missing or malformed (it comes
-    back from the browser, so it is input like any other)."""
+    back from the browser, so it is input like any other), or names an epoch the run lacks."""
     if not isinstance(view, dict) or not (view.get("epoch") is None or type(view.get("epoch")) is int):
         return None
     if not isinstance(view.get("method"), str) or view.get("color") not in COLOR_MODES:
         return None
-    return _run(view.get("run"))
+    run = _run(view.get("run"))
+    return run if run is not None and (view["epoch"] is None or run.series.valid(view["epoch"])) else None
 
 
 def _selection_ids(selection) -> np.ndarray | None:
@@ -66,19 +68,25 @@ def default_view(run: Run) -> dict:
 
 
 def _pin_point(run: Run, key: str, view: dict, pinned) -> tuple | None:
-    """(id, x, y) of the pinned sample in map `key`, or None when that map lacks it."""
+    """(id, x, y) of the pinned sample in map `key` of the view, or None when that map lacks it."""
     if not isinstance(pinned, dict) or not run.valid_id(pinned.get("id")):
         return None
     layer, _, source = key.partition("/")
-    pos = run.position(source, pinned["id"])
-    emb = run.embedding(layer, source, view["method"], view.get("epoch"))
-    if pos is None or emb is None:
+    xy = run.point(layer, source, view["method"], view.get("epoch"), pinned["id"])
+    return None if xy is None else (pinned["id"], *xy)
+
+
+def _path_points(run: Run, key: str, view: dict, path) -> dict | None:
+    """The chosen latent path on map `key`: only on the final maps, where the cache placed it."""
+    if view.get("epoch") is not None or run.latent.item(path) is None:
         return None
-    return pinned["id"], float(emb[0][pos, 0]), float(emb[0][pos, 1])
+    layer, _, source = key.partition("/")
+    return run.latent.points(path, layer, source, view["method"])
 
 
-def build_atlas(run: Run, view: dict, selection=None, pinned=None, hidden=None) -> dict:
-    """The small multiples: the memoized base figure plus this user's selection and pin."""
+def build_atlas(run: Run, view: dict, selection=None, pinned=None, hidden=None, path=None) -> dict:
+    """The small multiples: the memoized base figure plus this user's selection, pin and latent path
+    (one path trace per panel after the legend traces, empty where the path is not drawn)."""
     epoch = -1 if view.get("epoch") is None else int(view["epoch"])
     hidden_key = ",".join(map(str, _hidden_list(run, hidden)))
     fig = atlas_figure_dict(str(_STATE["atlas"].root), run.name, run.version, view["method"], view["color"],
@@ -89,6 +97,7 @@ def build_atlas(run: Run, view: dict, selection=None, pinned=None, hidden=None) 
             trace = data[p * stride(n) + c]
             trace["selectedpoints"] = selected_positions(trace.get("customdata", []), sel)
         data[p * stride(n) + n] = pin_trace(_pin_point(run, key, view, pinned), p)
+    data += [path_trace(_path_points(run, key, view, path), p, 4, run.class_names) for p, key in enumerate(run.map_specs())]
     return {**fig, "data": data}
 
 
@@ -109,7 +118,9 @@ def render_page(search):
             "class_names": run.class_names, "labels": s["label"].tolist(), "source": s["source"].tolist(),
             "conf": np.round(s["confidence"].astype(float), 3).tolist(),
             "dscore": np.round(s["d_score"].astype(float), 3).tolist(),
-            "n_classes": len(run.class_names), "panels": list(run.map_specs())}
+            "n_classes": len(run.class_names), "panels": list(run.map_specs()),
+            "training": run.series.client_meta(), "paths": run.latent.client_meta(),
+            "path_base": get_relative_path(f"/path/{run.name}/")}
     return layout.page(run, atlas.run_names(), view, build_atlas(run, view), meta)
 
 
@@ -117,28 +128,40 @@ def choose_run(value):
     return "?" + urlencode({"run": value}) if isinstance(value, str) and value else no_update
 
 
-def update_view(method, color, view):
+def update_view(method, color, position, view):
+    """Projection, colour and the epoch slider write the view store; the projection control offers
+    only the methods that exist at the view's epoch (moving to an epoch without the current method
+    switches to one it has), so it is an output here too."""
     run = _view_run(view)
-    if run is None or method not in run.methods(view.get("epoch")) or color not in COLOR_MODES:
-        return no_update
-    new = {**view, "method": method, "color": color}
-    return new if new != view else no_update
+    ok, epoch = slider_epoch(run.series.epochs(), position) if run is not None else (False, None)
+    if not ok or color not in COLOR_MODES:
+        return no_update, no_update, no_update
+    methods = run.methods(epoch)
+    if method not in methods:
+        if ctx.triggered_id != ids.EPOCH or not methods:
+            return no_update, no_update, no_update
+        method = next((m for m in PREFERRED_METHODS if m in methods), methods[0])
+    new = {**view, "method": method, "color": color, "epoch": epoch}
+    if new == view:
+        return no_update, no_update, no_update
+    options = layout.method_options(run, epoch) if epoch != view["epoch"] else no_update
+    return new, options, method if method != view["method"] else no_update
 
 
-def render_atlas(view, selection, pinned, hidden):
+def render_atlas(view, selection, pinned, hidden, path=None):
     run = _view_run(view)
     if run is None or view["method"] not in run.methods(view.get("epoch")):
         return no_update
     triggers = {t["prop_id"].split(".")[0] for t in ctx.triggered}
-    full = build_atlas(run, view, selection, pinned, hidden)
+    full = build_atlas(run, view, selection, pinned, hidden, path)
     if ids.VIEW in triggers:
         return full
-    # only selection, pin or legend changed: send those attributes, not 1 MB of points again
+    # only selection, pin, legend or path changed: send those attributes, not 1 MB of points again
     patch, n, hidden_set = Patch(), len(run.class_names), set(_hidden_list(run, hidden))
     for t, trace in enumerate(full["data"]):
         c = class_of_trace(t, n, len(run.map_specs()))
         if c is None:
-            patch["data"][t] = trace  # a pin marker
+            patch["data"][t] = trace  # a pin marker or a latent path (small)
             continue
         patch["data"][t]["visible"] = "legendonly" if c in hidden_set else True
         if "selectedpoints" in trace:
@@ -179,8 +202,9 @@ def select(atlas_selected, focus_selected, focus, selection, view):
         # the focus view re-rendered with the selection): not a box the user drew, so keep it.
         # A real box or lasso over empty space carries its `range` / `lassoPoints`.
         return no_update
-    chosen = sorted({p["customdata"] for p in points if isinstance(p, dict) and run.valid_id(p.get("customdata"))})
-    return {"ids": chosen, "origin": _origin(run, focus, points) or "?"}
+    # sample points only: latent-path points (customdata "path:<i>") are not samples
+    samples = [p for p in points if isinstance(p, dict) and run.valid_id(p.get("customdata"))]
+    return {"ids": sorted({p["customdata"] for p in samples}), "origin": _origin(run, focus, samples) or "?"}
 
 
 def _thumb_pin(run: Run, pinned, selection) -> dict | None:
@@ -298,33 +322,38 @@ def render_training(sources, view):
     return measures.training_heatmap(run, [s for s in sources if isinstance(s, str)])
 
 
-def render_focus(focus, view, selection, pinned, hidden):
+def render_focus(focus, view, selection, pinned, hidden, path=None):
     run = _view_run(view)
     if run is None:
         return no_update, no_update, no_update
     spec = run.map_specs().get(f"{focus.get('layer')}/{focus.get('source')}") if isinstance(focus, dict) else None
     if spec is None:
         return no_update, "", "modal hidden"
-    emb = run.embedding(spec.layer, spec.source, view["method"], view.get("epoch"))
+    epoch = view.get("epoch")
+    emb = run.view_map(spec.layer, spec.source, view["method"], epoch)
     if emb is None:
         return no_update, no_update, no_update
     xy, rows = emb
-    panel = Panel(spec.key, spec.layer, spec.label, xy, rows, run.samples["label"][rows],
-                  run.color_values(view["color"], rows))
+    panel = Panel(spec.key, spec.layer, spec.label, xy, rows, run.values("label", rows, epoch),
+                  run.color_values(view["color"], rows, epoch))
     fig = map_figure(panel, run.class_names, view["color"], _hidden_list(run, hidden), _selection_ids(selection),
-                     _pin_point(run, spec.key, view, pinned), uirevision=f"focus|{spec.key}|{view['method']}")
-    trust = faithfulness_text(run.faithfulness(spec.layer, spec.source, view["method"], view.get("epoch")))
-    return fig, f"{spec.layer} ({spec.source}) · {spec.label}{trust}", "modal"
+                     _pin_point(run, spec.key, view, pinned), uirevision=f"focus|{spec.key}|{view['method']}|{epoch}",
+                     path=_path_points(run, spec.key, view, path))
+    trust = faithfulness_text(run.faithfulness(spec.layer, spec.source, view["method"], epoch))
+    at = "" if epoch is None else f" · epoch {epoch}, tracked samples"
+    return fig, f"{spec.layer} ({spec.source}) · {spec.label}{at}{trust}", "modal"
 
 
 def register(app) -> None:
     cb = app.callback
     cb(Output(ids.PAGE, "children"), Input(ids.URL, "search"))(render_page)
     cb(Output(ids.URL, "search"), Input(ids.RUN, "value"), prevent_initial_call=True)(choose_run)
-    cb(Output(ids.VIEW, "data"), Input(ids.METHOD, "value"), Input(ids.COLOR, "value"), State(ids.VIEW, "data"),
+    cb(Output(ids.VIEW, "data"), Output(ids.METHOD, "options"), Output(ids.METHOD, "value"),
+       Input(ids.METHOD, "value"), Input(ids.COLOR, "value"), Input(ids.EPOCH, "value"), State(ids.VIEW, "data"),
        prevent_initial_call=True)(update_view)
     cb(Output(ids.ATLAS, "figure"), Input(ids.VIEW, "data"), Input(ids.SELECTION, "data"),
-       Input(ids.PINNED, "data"), Input(ids.HIDDEN, "data"), prevent_initial_call=True)(render_atlas)
+       Input(ids.PINNED, "data"), Input(ids.HIDDEN, "data"), Input(ids.PATH_STORE, "data"),
+       prevent_initial_call=True)(render_atlas)
     cb(Output(ids.SELECTION, "data"), Input(ids.ATLAS, "selectedData"), Input(ids.FOCUS_GRAPH, "selectedData"),
        State(ids.FOCUS, "data"), State(ids.SELECTION, "data"), State(ids.VIEW, "data"),
        prevent_initial_call=True)(select)
@@ -353,12 +382,13 @@ def register(app) -> None:
        prevent_initial_call=True)(render_training)
     cb(Output(ids.FOCUS_GRAPH, "figure"), Output(ids.FOCUS_TITLE, "children"), Output(ids.FOCUS_MODAL, "className"),
        Input(ids.FOCUS, "data"), Input(ids.VIEW, "data"), Input(ids.SELECTION, "data"), Input(ids.PINNED, "data"),
-       Input(ids.HIDDEN, "data"), prevent_initial_call=True)(render_focus)
+       Input(ids.HIDDEN, "data"), Input(ids.PATH_STORE, "data"), prevent_initial_call=True)(render_focus)
+    callbacks_series.register(app, _view_run)
     # hover: tooltip and cross-map marker run in the browser (assets/atlas.js), no Python per hover
     for graph, tip in ((ids.ATLAS, ids.ATLAS_TIP), (ids.FOCUS_GRAPH, ids.FOCUS_TIP)):
         app.clientside_callback(ClientsideFunction("atlas", "tooltip"), Output(tip, "show"), Output(tip, "bbox"),
                                 Output(tip, "children"), Output(tip, "direction"), Input(graph, "hoverData"), State(ids.META, "data"),
-                                prevent_initial_call=True)
+                                State(ids.VIEW, "data"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("atlas", "mark"), Output(ids.HOVER, "data"),
                             Input(ids.ATLAS, "hoverData"), Input(ids.FOCUS_GRAPH, "hoverData"),
                             State(ids.META, "data"), prevent_initial_call=True)

@@ -21,6 +21,7 @@ from gan_core.cache import MANIFEST, Cache, CacheError, CacheMissingError, find_
 from gan_core.layers import display_label
 
 from . import figures
+from .series import LatentPaths, TrainingSeries
 from .figures_metrics import faithfulness_hint, faithfulness_text
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ flask_cache = FlaskCache()  # bound to the Flask server in create_app
 # part of every figure cache key: a shared cache must not serve figures built by older code
 CODE_VERSION = hashlib.sha1(b"".join(
     (Path(__file__).parent / name).read_bytes()
-    for name in ("figures.py", "figures_metrics.py", "data.py"))).hexdigest()[:10]
+    for name in ("figures.py", "figures_metrics.py", "data.py", "series.py"))).hexdigest()[:10]
 
 
 @dataclass(frozen=True)
@@ -67,17 +68,21 @@ class Run:
         self._neighbors: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
         self._positions: dict[str, np.ndarray] = {}
         self._embeddings: dict[tuple, tuple[np.ndarray, np.ndarray] | None] = {}
+        self._layer_models = {la.get("name"): la.get("model") for la in self.manifest["layers"] if isinstance(la, dict)}
         self._groups = self._build_groups()  # the manifest never changes under a Run
+        self.series = TrainingSeries(cache, self.n)
+        self.latent = LatentPaths(cache)
 
     @property
     def synthetic(self) -> bool:
         return "synthetic" in str(self.manifest.get("run", {}).get("profile", ""))
 
     def methods(self, epoch: int | None = None) -> list[str]:
-        """Projection methods with at least one map file at `epoch`, in first-seen manifest order."""
+        """Projection methods with at least one map file in the view of `epoch` (None: the final maps),
+        in first-seen manifest order."""
         seen = []
-        for e in self.manifest["embeddings"]:
-            if e.get("epoch") == epoch and e.get("file") and e["method"] not in seen:
+        for e in self.cache.view_entries(epoch):
+            if e.get("file") and e.get("method") not in seen:
                 seen.append(e["method"])
         return seen
 
@@ -86,7 +91,8 @@ class Run:
         return self._groups
 
     def _build_groups(self) -> tuple[list[tuple[str, list[MapSpec]]], list[str]]:
-        mapped = {(e["layer"], e["source"]) for e in self.manifest["embeddings"] if e.get("file")}
+        final = self.cache.view_entries(None)
+        mapped = {(e["layer"], e["source"]) for e in final if e.get("file")}
         groups: dict[tuple[str, str], list[MapSpec]] = {}
         notes = []
         for source in self.manifest["sources"]:
@@ -94,7 +100,7 @@ class Run:
                 if source not in layer.get("sources", []):
                     continue
                 if (layer["name"], source) not in mapped:
-                    reasons = {e.get("reason") for e in self.manifest["embeddings"]
+                    reasons = {e.get("reason") for e in final
                                if e["layer"] == layer["name"] and e["source"] == source and e.get("reason")}
                     notes.append(f"{layer['name']} ({source}): " + ("; ".join(sorted(reasons)) or "no map in this cache"))
                     continue
@@ -118,11 +124,37 @@ class Run:
         return self._embeddings[key]
 
     def faithfulness(self, layer: str, source: str, method: str, epoch: int | None = None) -> dict | None:
-        """The map's faithfulness entry (trustworthiness, k-NN preservation) or None (older caches)."""
-        entry = next((e for e in self.manifest["embeddings"] if e["layer"] == layer and e["source"] == source
-                      and e["method"] == method and e.get("epoch") == epoch and e.get("file")), None)
+        """The map's faithfulness entry (trustworthiness, k-NN preservation) or None (older caches, and
+        training-series maps measured without it)."""
+        entry = next((e for e in self.cache.view_entries(epoch) if e.get("layer") == layer and e.get("source") == source
+                      and e.get("method") == method and e.get("file")), None)
         value = entry.get("faithfulness") if entry else None
         return value if isinstance(value, dict) else None
+
+    def point(self, layer: str, source: str, method, epoch: int | None, sample_id) -> tuple[float, float] | None:
+        """Map coordinates of `sample_id` in one map of a view, or None where that map lacks it."""
+        emb = self.view_map(layer, source, method, epoch) if isinstance(method, str) else None
+        if emb is None or not self.valid_id(sample_id):
+            return None
+        hit = np.flatnonzero(emb[1] == sample_id)
+        return (float(emb[0][hit[0], 0]), float(emb[0][hit[0], 1])) if len(hit) else None
+
+    def view_map(self, layer: str, source: str, method: str, epoch: int | None = None):
+        """(xy, ids) a view shows for one map: the map of that epoch; at a training epoch, a layer the
+        training cannot change (the real input) shows its final map's tracked samples; else None."""
+        emb = self.embedding(layer, source, method, epoch)
+        if emb is not None or epoch is None or not self.constant(layer):
+            return emb
+        key = (layer, source, method, "tracked")
+        if key not in self._embeddings:
+            final, tracked = self.embedding(layer, source, method, None), self.series.tracked()
+            keep = None if final is None or tracked is None else np.isin(final[1], tracked)
+            self._embeddings[key] = None if keep is None else (final[0][keep], final[1][keep])
+        return self._embeddings[key]
+
+    def constant(self, layer: str) -> bool:
+        """Whether training cannot change this layer (the real input images)."""
+        return self._layer_models.get(layer) == "data"
 
     def neighbors(self, layer: str, source: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(rows, neighbour ids) of a map's k-NN file, or None when the cache has none."""
@@ -143,11 +175,14 @@ class Run:
         pos = int(self._positions[source][sample_id]) if self.valid_id(sample_id) else -1
         return None if pos < 0 else pos
 
-    def color_values(self, color_by: str, ids: np.ndarray) -> np.ndarray | None:
-        if color_by == "confidence":
-            return self.samples["confidence"][ids]
-        if color_by == "d_score":
-            return self.samples["d_score"][ids]
+    def values(self, key: str, ids: np.ndarray, epoch: int | None = None) -> np.ndarray:
+        """label/confidence/d_score of `ids` as the final models (epoch None) or the checkpoint of a
+        training epoch judged them (every id must then be tracked)."""
+        return self.samples[key][ids] if epoch is None else self.series.values(key, ids, epoch)
+
+    def color_values(self, color_by: str, ids: np.ndarray, epoch: int | None = None) -> np.ndarray | None:
+        if color_by in ("confidence", "d_score"):
+            return self.values(color_by, ids, epoch)
         if color_by == "source":
             return self.samples["source"][ids].astype(np.float32)
         return None
@@ -187,22 +222,28 @@ def _load_run(path: str, manifest_mtime_ns: int) -> Run:
 
 
 def panels(run: Run, method: str, epoch: int | None, color_by: str) -> list[tuple[str, list[figures.Panel]]]:
-    """The figure panels of every map, grouped in network order, for one projection."""
+    """The figure panels of every map, grouped in network order, for one projection and view (epoch
+    None: the final maps; an int: the training series at that epoch, with that epoch's labels)."""
     out = []
     for title, specs in run.groups()[0]:
         row = []
         for spec in specs:
             shape = spec.label.rpartition(" · ")[2]
-            emb = run.embedding(spec.layer, spec.source, method, epoch)
+            at = "" if epoch is None else f" · epoch {epoch}"
+            emb, own = run.view_map(spec.layer, spec.source, method, epoch), run.embedding(
+                spec.layer, spec.source, method, epoch)
             if emb is None:  # this map has no such projection: an empty panel that says so
-                xy, ids, subtitle = np.zeros((0, 2), np.float32), np.zeros(0, np.int64), f"{shape} · no {method} map"
-                hint = ""
+                xy, ids, hint = np.zeros((0, 2), np.float32), np.zeros(0, np.int64), ""
+                subtitle = f"{shape} · no {method} map" + ("" if epoch is None else f" at epoch {epoch}")
+            elif own is None:  # the real input at a training epoch: its final map, tracked samples only
+                (xy, ids), subtitle = emb, f"{shape} · same at every epoch"
+                hint = "Training does not change the real images: the final map, tracked samples only."
             else:
                 # the row title says what the layer is; the trust score says how far to believe the map
                 (xy, ids), fidelity = emb, run.faithfulness(spec.layer, spec.source, method, epoch)
-                subtitle, hint = shape + faithfulness_text(fidelity), faithfulness_hint(fidelity, method)
-            row.append(figures.Panel(spec.key, spec.layer, subtitle, xy, ids, run.samples["label"][ids],
-                                     run.color_values(color_by, ids), hint))
+                subtitle, hint = shape + at + faithfulness_text(fidelity), faithfulness_hint(fidelity, method)
+            row.append(figures.Panel(spec.key, spec.layer, subtitle, xy, ids, run.values("label", ids, epoch),
+                                     run.color_values(color_by, ids, epoch), hint))
         out.append((title, row))
     return out
 

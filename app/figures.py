@@ -8,7 +8,11 @@ Trace order (the callbacks and assets/atlas.js rely on it), with n = number of c
 - per panel p: n class traces (index p*(n+1) + c, even when a class has no points there, so
   trace index -> class is arithmetic), then the panel's pinned-sample marker (p*(n+1) + n);
 - after all panels: n legend-only traces, one per class (colours stay class colours whatever
-  the colour mode, and their legendgroup switches the class in every panel at once).
+  the colour mode, and their legendgroup switches the class in every panel at once);
+- then one latent-path trace per panel (`path_trace`, empty unless a path is shown there; the
+  callbacks add them to the memoized figure, like the pin markers). Their `customdata` are
+  strings "path:<point index>", never ints, so selection and pin code, which keep int sample ids
+  only, ignore path points, and the tooltip knows to show a path image.
 Every point's `customdata` is its global sample id as a plain int list: Plotly 6+ sends numpy
 arrays base64-encoded and such data has been seen to drop out of hover/selection events.
 Never use pointNumber as an id: it is only a position inside one class trace.
@@ -35,6 +39,10 @@ CLASS_SYMBOLS = ("circle", "square", "diamond", "cross", "x", "triangle-up", "tr
                  "pentagon")
 DIM_OPACITY = 0.12
 PIN_NAME = "pinned"
+PATH_NAME = "latent path"
+PATH_PREFIX = "path:"
+PATH_COLOR = "#111827"
+FLIP_COLOR = "#e11d48"
 HEADER_PX, TITLE_PX, PANEL_PX, GAP_PX = 26, 22, 210, 14
 
 
@@ -129,6 +137,31 @@ def pin_trace(pinned: tuple[int, float, float] | None, p: int = 0, size: int = 4
         marker=dict(symbol="star", size=size * 3 + 6, color="#111111", line=dict(color="#ffffff", width=1.5)))
 
 
+def path_trace(points: dict | None, p: int = 0, size: int = 4, class_names: Sequence[str] = ()) -> dict:
+    """A latent path drawn through panel p: a dark line through its K steps, each marker in the colour
+    of the class predicted at that step; the start a large circle, the end a large square, steps where
+    the prediction flips a large diamond ringed in red. `points` is {"xy": (K, 2), "labels": [K],
+    "flips": [steps], "index": [K global point indices]}, or None for an empty trace."""
+    ax = _axis(p)
+    base = dict(type="scattergl", name=PATH_NAME, showlegend=False, hoverinfo="none", xaxis=f"x{ax}", yaxis=f"y{ax}")
+    if points is None or len(points["xy"]) == 0:
+        return {**base, "x": [], "y": [], "customdata": [], "mode": "markers"}
+    xy, labels, k = np.asarray(points["xy"], dtype=float), list(points["labels"]), len(points["xy"])
+    flips = {f for f in points.get("flips", []) if 0 < f < k}
+    symbols = ["diamond" if i in flips else "circle" for i in range(k)]
+    symbols[0], symbols[-1] = "circle", "square"
+    sizes = [size * 2 + 8 if i in flips or i in (0, k - 1) else size * 2 + 3 for i in range(k)]
+    names = [str(class_names[c]) if 0 <= c < len(class_names) else str(c) for c in labels]
+    text = [""] * k
+    text[0], text[-1] = f"start {names[0]}", f"end {names[-1]}"
+    return {**base, "x": xy[:, 0].tolist(), "y": xy[:, 1].tolist(),
+            "customdata": [f"{PATH_PREFIX}{int(i)}" for i in points["index"]], "mode": "lines+markers+text",
+            "text": text, "textposition": "top center", "textfont": dict(size=11, color=PATH_COLOR),
+            "line": dict(color=PATH_COLOR, width=2),
+            "marker": dict(color=[class_color(c) for c in labels], size=sizes, symbol=symbols, opacity=1.0,
+                           line=dict(color=[FLIP_COLOR if i in flips else PATH_COLOR for i in range(k)], width=2))}
+
+
 def legend_traces(class_names: Sequence[str], hidden: set[int], color_by: str = "class") -> list:
     shape = color_by == "source"  # then the class is the marker's shape, and the legend shows it
     # for a continuous colour (confidence, D score) the class colours would be a false key: the
@@ -215,11 +248,11 @@ def atlas_figure(*args, **kwargs) -> go.Figure:
 
 def map_figure(panel: Panel, class_names: Sequence[str], color_by: str = "class", hidden: Iterable[int] = (),
                selected: Iterable[int] | None = None, pinned: tuple[int, float, float] | None = None,
-               uirevision: str | None = None) -> go.Figure:
-    """One map, large (the focus view): the trace layout of a one-panel atlas."""
+               uirevision: str | None = None, path: dict | None = None) -> go.Figure:
+    """One map, large (the focus view): the trace layout of a one-panel atlas (path trace last)."""
     sel, hidden = None if selected is None else np.fromiter(selected, dtype=np.int64), {int(h) for h in hidden}
     traces = panel_traces(panel, 0, class_names, color_by, hidden, sel, pinned, 6) + \
-        legend_traces(class_names, hidden, color_by)
+        legend_traces(class_names, hidden, color_by) + [path_trace(path, 0, 6, class_names)]
     layout = _layout(color_by, uirevision)
     layout.update(margin=dict(l=4, r=4, t=40, b=4), xaxis=dict(visible=False), yaxis=dict(visible=False),
                   plot_bgcolor="#ffffff")

@@ -10,7 +10,8 @@ PAGE = "page"
 RUN = "run-select"
 METHOD = "method-select"
 COLOR = "color-select"
-VIEW = "view-store"            # {"run", "method", "color", "epoch"}
+VIEW = "view-store"            # {"run", "method", "color", "epoch"}; epoch None = the final maps, an int = that
+                               # epoch of the training series (one of the manifest's training epochs)
 HIDDEN = "hidden-store"        # classes switched off in the legend, [int]
 META = "meta-store"            # per-sample label/confidence/D score for client-side tooltips
 SELECTION = "selection-store"  # None (nothing selected) or {"ids": [...], "origin": "layer/source"}
@@ -47,3 +48,14 @@ TRAINING = "over-training"            # the "Over training" part of the measurem
 TRAINING_SOURCES = "over-training-sources"
 TRAINING_HEATMAP = "over-training-knn"
 TRAINING_CLASSES = "over-training-classes"
+EPOCH = "epoch-slider"                # slider positions 0..len(epochs)-1 are the training epochs, len(epochs) is final
+EPOCH_BOX = "epoch-box"               # the slider's control (hidden when the cache has no training series)
+EPOCH_NOTE = "epoch-note"             # what the current epoch view shows
+SEL_NOTE = "selection-note"           # how much of the selection is tracked at the current epoch
+PATH_STORE = "path-store"             # None or the id of the latent path shown
+PATH = "path-select"                  # the path picker (options from manifest paths.items)
+PATH_FROM = "path-from"               # ... or two classes, resolved to a precomputed path either way round
+PATH_TO = "path-to"
+PATH_NOTE = "path-note"               # e.g. "no precomputed path between 2 and 5"
+PATH_BOX = "path-box"                 # the path controls (hidden when the cache has no paths)
+PATH_STRIP = "path-strip"             # the K images of the chosen path, with predictions and flips

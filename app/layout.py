@@ -6,9 +6,10 @@ from urllib.parse import quote
 
 from dash import dcc, html
 
-from . import ids, measures
+from . import ids, measures, panels
 from .data import Run
 from .figures import COLOR_MODES
+from .series import slider_position
 
 METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 GRAPH_CONFIG = {
@@ -65,13 +66,56 @@ def header(run: Run, runs: list[str]) -> html.Header:
     ])
 
 
+def method_options(run: Run, epoch: int | None) -> list[dict]:
+    """Every projection of the final maps; those without maps at `epoch` are shown but disabled."""
+    have = run.methods(epoch)
+    return [{"label": METHOD_LABELS.get(m, m.upper()) + ("" if m in have else " (final only)"), "value": m,
+             "disabled": m not in have} for m in run.methods(None)]
+
+
+def epoch_control(run: Run, view: dict) -> html.Div:
+    """The epoch slider: one mark per training epoch plus "final" (all samples, final weights).
+    Always in the page (update_view reads it); hidden when the cache has no training series."""
+    epochs = run.series.epochs()
+    marks = {i: f"{e}" for i, e in enumerate(epochs)}
+    marks[len(epochs)] = {"label": "final", "style": {"fontWeight": 600}}
+    return html.Div(id=ids.EPOCH_BOX, className="controls epoch-controls", hidden=not epochs, children=[
+        html.Div(className="control epoch-control", children=[
+            html.Span("epoch", className="label", title="training epoch of the weights the maps show"),
+            html.Div(className="epoch-slider", children=dcc.Slider(
+                id=ids.EPOCH, min=0, max=len(epochs), step=1, marks=marks, value=slider_position(epochs, view["epoch"]),
+                allow_direct_input=False, included=False, updatemode="mouseup"))]),
+        html.Div(id=ids.EPOCH_NOTE, className="muted epoch-note", children=panels.epoch_note(run, view)),
+    ])
+
+
+def path_control(run: Run) -> html.Div:
+    """The latent-path picker, and two class menus that find the precomputed path between them.
+    Always in the page (their callback reads them); hidden when the cache has no paths."""
+    items, classes = run.latent.items, [{"label": n, "value": c} for c, n in enumerate(run.class_names)]
+    return html.Div(id=ids.PATH_BOX, className="controls path-controls", hidden=not items, children=[
+        html.Div(className="control", children=[
+            html.Span("latent path", className="label"),
+            dcc.Dropdown(id=ids.PATH, value=None, placeholder="none", clearable=True, searchable=False,
+                         className="path-select",
+                         options=[{"label": panels.path_label(run, it), "value": it["id"]} for it in items])]),
+        html.Div(className="control", children=[
+            html.Span("or classes", className="label"),
+            dcc.Dropdown(id=ids.PATH_FROM, value=None, placeholder="from", clearable=False, searchable=False,
+                         options=classes, className="class-select"),
+            html.Span("→", className="muted"),
+            dcc.Dropdown(id=ids.PATH_TO, value=None, placeholder="to", clearable=False, searchable=False,
+                         options=classes, className="class-select")]),
+        html.Span(id=ids.PATH_NOTE, className="muted path-note"),
+    ])
+
+
 def controls(run: Run, view: dict) -> html.Div:
-    methods = run.methods(view["epoch"])
-    return html.Div(className="controls", children=[
+    return html.Div(className="controls-block", children=[html.Div(className="controls", children=[
         html.Div(className="control", children=[
             html.Span("projection", className="label"),
             dcc.RadioItems(id=ids.METHOD, value=view["method"], className="segmented", inline=True,
-                           options=[{"label": METHOD_LABELS.get(m, m.upper()), "value": m} for m in methods])]),
+                           options=method_options(run, view["epoch"]))]),
         html.Div(className="control", children=[
             html.Span("colour by", className="label"),
             dcc.RadioItems(id=ids.COLOR, value=view["color"], className="segmented", inline=True,
@@ -82,7 +126,8 @@ def controls(run: Run, view: dict) -> html.Div:
                          clearable=True, searchable=False,
                          options=[{"label": f"{s.layer} ({s.source}) · {s.label}", "value": key}
                                   for key, s in run.map_specs().items()])]),
-    ])
+    ]), epoch_control(run, view), path_control(run),
+        html.Div(id=ids.PATH_STRIP, className="path-strip hidden")])
 
 
 def atlas_card(run: Run, figure: dict) -> html.Div:
@@ -90,7 +135,9 @@ def atlas_card(run: Run, figure: dict) -> html.Div:
     return html.Div(className="maps", children=[
         html.P("Hover a point to see its digit; drag a box (or lasso, from the toolbar) to select; click a point "
                "to pin it; double-click to clear the selection; click a map's title (⤢) to open it large; "
-               "in the legend, click a class to hide it everywhere, double-click to isolate it.",
+               "in the legend, click a class to hide it everywhere, double-click to isolate it."
+               + (" The epoch slider shows the tracked samples at earlier checkpoints." if run.series.epochs() else "")
+               + (" A latent path is drawn through the final maps (●start, ■end, ◆flip)." if run.latent.items else ""),
                className="muted hint"),
         html.Div(className="atlas-card", children=[
             dcc.Graph(id=ids.ATLAS, figure=figure, config=GRAPH_CONFIG, clear_on_unhover=True,
@@ -114,6 +161,7 @@ def side_panel() -> html.Aside:
                 html.Div(className="pager", children=[
                     html.Button("‹", id=ids.GRID_PREV, n_clicks=0, className="icon-btn", title="previous page"),
                     html.Button("›", id=ids.GRID_NEXT, n_clicks=0, className="icon-btn", title="next page")])]),
+            html.P(id=ids.SEL_NOTE, className="muted sel-note"),
             html.Div(id=ids.GRID, children=html.P(
                 "Box- or lasso-select points in any map; double-click the map to clear.", className="muted")),
         ]),
@@ -145,6 +193,7 @@ def page(run: Run, runs: list[str], view: dict, figure: dict, meta: dict) -> lis
         dcc.Store(id=ids.FOCUS, data=None),
         dcc.Store(id=ids.HIDDEN, data=[]),
         dcc.Store(id=ids.GRID_PAGE, data=0),
+        dcc.Store(id=ids.PATH_STORE, data=None),
         header(run, runs),
         controls(run, view),
         html.Main(className="content", children=[

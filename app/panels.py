@@ -1,5 +1,6 @@
-"""The side panels: the selection grid and the pinned sample. HTML only; images come from
-the cached PNG route, so a page of 40 digits costs 40 cached GETs, not 48 base64 blobs."""
+"""The side panels (the selection grid and the pinned sample) and the texts of the epoch slider and
+the latent-path strip. HTML only; images come from the cached PNG routes, so a page of 40 digits
+costs 40 cached GETs, not 48 base64 blobs."""
 from __future__ import annotations
 
 import numpy as np
@@ -83,6 +84,11 @@ def pin_panel(run: Run, pinned, view: dict) -> list | html.P:
     facts = [("sample", f"#{sid}"), ("source", "real" if real else "generated"),
              ("true label" if real else "classifier says", label),
              ("classifier confidence", _fmt(s["confidence"][sid])), ("D score (P real)", _fmt(s["d_score"][sid]))]
+    epoch = view.get("epoch") if isinstance(view, dict) else None
+    if epoch is not None:  # how that epoch's checkpoint drew and judged it
+        then = [run.values(key, np.array([sid]), epoch)[0] for key in ("label", "confidence", "d_score")]
+        facts.append((f"at epoch {epoch}", "not tracked" if then[0] < 0 else
+                      f"{run.class_names[int(then[0])]} · conf {_fmt(then[1])} · D {_fmt(then[2])}"))
     if not real and np.isfinite(s["z"][sid]).all():
         facts.append(("‖z‖", f"{float(np.linalg.norm(s['z'][sid])):.2f}"))
     out = [html.Div(className="pin-top", children=[
@@ -114,10 +120,99 @@ def layers_block(run: Run, sid: int, view: dict) -> list:
             continue
         nn = run.neighbors(spec.layer, spec.source)
         agree = "–" if nn is None else f"{int((run.samples['label'][nn[1][pos]] == own).sum())}/{nn[1].shape[1]}"
-        emb = run.embedding(spec.layer, spec.source, view.get("method"), view.get("epoch"))
-        xy = "–" if emb is None else f"({emb[0][pos, 0]:.1f}, {emb[0][pos, 1]:.1f})"
+        at = run.point(spec.layer, spec.source, view.get("method"), view.get("epoch"), sid)
+        xy = "–" if at is None else f"({at[0]:.1f}, {at[1]:.1f})"
         rows.append(html.Tr([html.Td(spec.layer), html.Td(spec.source), html.Td(agree), html.Td(xy)]))
     return [html.H4("Across layers"),
             html.Table(className="layers-table", children=[
                 html.Tr([html.Th("layer"), html.Th("map"), html.Th("neighbours same class"), html.Th("x, y")]),
                 *rows])]
+
+
+# --- the epoch slider and latent paths --------------------------------------------------------
+METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
+
+
+def epoch_note(run: Run, view: dict) -> list:
+    """What the maps show at the view's epoch: all samples at the final weights, or the tracked
+    samples as a training checkpoint drew and judged them, and how its maps were aligned."""
+    series, epoch = run.series, view.get("epoch")
+    per = series.per_source()
+    tracked = f"{per:,} tracked samples per source" if per else "the tracked samples"
+    if epoch is None:
+        final = series.final_epoch()
+        return [html.Strong("Final weights" + (f" (epoch {final})" if final is not None else "")),
+                f", all {run.n:,} samples. Earlier positions show {tracked} (the same z and the same real images "
+                "at every epoch) as each checkpoint drew and judged them."]
+    method = view.get("method", "")
+    align = series.alignment(method)
+    return [html.Strong(f"Epoch {epoch}"), f": {tracked} (the same z and the same real images as the final maps), "
+            f"coloured by epoch {epoch}'s predictions; hover shows epoch {epoch}'s digit. "
+            + (f"{METHOD_NAMES.get(method, method)} maps: {align}" if align else ""),
+            html.Span(f" {series.note()}", className="muted") if series.note() else ""]
+
+
+def selection_note(run: Run, selection, view: dict) -> str:
+    """At a training epoch, how many of the selected samples are tracked (only those are on the maps)."""
+    epoch = view.get("epoch")
+    chosen = selection.get("ids") if isinstance(selection, dict) else None
+    if epoch is None or not isinstance(chosen, list) or not chosen:
+        return ""
+    tracked = run.series.tracked()
+    n = int(np.isin(np.asarray([i for i in chosen if run.valid_id(i)], dtype=np.int64), tracked).sum()) \
+        if tracked is not None else 0
+    if n == 0:
+        return f"None of the {len(chosen):,} selected samples is tracked at epoch {epoch}; the final maps show them all."
+    return f"{n:,} of the {len(chosen):,} selected samples are tracked at epoch {epoch} and lit in the maps."
+
+
+def _path_url(run: Run, index: int) -> str:
+    return get_relative_path(f"/path/{run.name}/{int(index)}.png") + f"?v={run.version}"
+
+
+def path_label(run: Run, item: dict) -> str:
+    """'3 → 8 (2 flips)' for the path picker."""
+    names = [run.class_names[c] if type(c) is int and 0 <= c < len(run.class_names) else "?"
+             for c in ((item.get("from") or {}).get("label"), (item.get("to") or {}).get("label"))]
+    flips = len(item.get("flips") or [])
+    return f"{names[0]} → {names[1]} ({flips} flip{'' if flips == 1 else 's'})"
+
+
+def no_path_text(run: Run, a: int, b: int) -> str:
+    pairs = sorted({tuple(sorted(p)) for p in run.latent.pairs() if None not in p})
+    listed = ", ".join(f"{run.class_names[x]} ↔ {run.class_names[y]}" for x, y in pairs)
+    return (f"No precomputed path between {run.class_names[a]} and {run.class_names[b]}. "
+            f"This run has paths between: {listed or 'none'}.")
+
+
+def path_strip(run: Run, path, view: dict) -> tuple[list, str]:
+    """(children, className) of the strip under the controls: the chosen path's K images in order,
+    each step's predicted class and confidence under it, flips outlined in red."""
+    item = run.latent.item(path)
+    if item is None:
+        return [], "path-strip hidden"
+    title = html.Div(className="path-head", children=[
+        html.Strong(f"Latent path {path_label(run, item)}"),
+        html.Span(f" · {run.latent.block.get('interpolation', 'interpolated')} in z, {run.latent.steps} steps",
+                  className="muted")])
+    if view.get("epoch") is not None:
+        return [title, html.P("Latent paths live on the final maps: move the epoch slider to final to see this "
+                              "path drawn through them.", className="muted path-epoch")], "path-strip"
+    conf, flips = item.get("confidence") or [], set(item.get("flips") or [])
+    cells = []
+    for step, label in enumerate(item["labels"][:run.latent.steps]):
+        name = run.class_names[label] if type(label) is int and 0 <= label < len(run.class_names) else "?"
+        c = f" {float(conf[step]):.2f}" if step < len(conf) and isinstance(conf[step], (int, float)) else ""
+        flip = step in flips
+        cells.append(html.Div(className="path-step" + (" flip" if flip else ""),
+                              title=f"step {step}: classifier says {name}{c}" + (" (the prediction flips here)" if flip else ""),
+                              children=[html.Img(src=_path_url(run, path * run.latent.steps + step), width=56, height=56,
+                                                 alt=f"path {path} step {step}"),
+                                        html.Span([html.B(name), c], className="path-caption")]))
+    method = view.get("method")
+    drawn = sum(run.latent.placed(s.layer, s.source, method) is not None for s in run.map_specs().values())
+    where = (f"Drawn on {drawn} {METHOD_NAMES.get(method, method)} map{'s' if drawn != 1 else ''} (start ●, end ■, "
+             "flips ◆ ringed red); hover a path point for its digit." if drawn else
+             f"No {METHOD_NAMES.get(method, method)} map has this path placed; try another projection.")
+    return [title, html.Div(cells, className="path-steps"),
+            html.P([where, " ", run.latent.block.get("endpoints", "")], className="muted path-where")], "path-strip"

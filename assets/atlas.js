@@ -21,7 +21,7 @@
     if (gd.__atlasIndexFor === full) return gd.__atlasIndex;
     var index = [];
     full.forEach(function (trace) {
-      if (trace.name === "pinned" || trace.visible !== true || !trace.customdata || !trace.customdata.length) return;
+      if (trace.name === "pinned" || trace.name === "latent path" || trace.visible !== true || !trace.customdata || !trace.customdata.length) return;
       var p = panelOf(trace.xaxis);
       var map = index[p] || (index[p] = new Map());
       var xs = trace.x, ys = trace.y, ids = trace.customdata;
@@ -82,25 +82,59 @@
     return {type: "Div", namespace: "dash_html_components", props: {children: text}};
   }
 
+  // sample id -> row of the training arrays, built once per meta store
+  var trainingRows = new WeakMap();
+  function trainingRow(training, id) {
+    var rows = trainingRows.get(training);
+    if (!rows) {
+      rows = new Map();
+      training.ids.forEach(function (sid, row) { rows.set(sid, row); });
+      trainingRows.set(training, rows);
+    }
+    return rows.get(id);
+  }
+
+  function fixed(x) { return Number(x).toFixed(2); }
+
+  // What a hovered point shows: a sample (final, or as training epoch N drew and judged it) or a
+  // latent-path point (customdata "path:<i>"); null for anything else.
+  function describe(cd, meta, view) {
+    if (typeof cd === "string" && cd.indexOf("path:") === 0 && meta.paths) {
+      var i = parseInt(cd.slice(5), 10), P = meta.paths, K = P.steps;
+      if (isNaN(i) || i < 0 || i >= P.labels.length) return null;
+      return {src: meta.path_base + i + ".png?v=" + meta.v, alt: "path point " + i,
+              title: "latent path " + Math.floor(i / K) + ", step " + (i % K + 1) + " of " + K,
+              lines: ["classifier says " + meta.class_names[P.labels[i]], "confidence " + fixed(P.conf[i]),
+                      "D score " + fixed(P.dscore[i])]};
+    }
+    if (typeof cd !== "number" || cd < 0 || cd >= meta.labels.length) return null;
+    var real = meta.source[cd] === 1, epoch = view && typeof view.epoch === "number" ? view.epoch : null;
+    var kind = real ? "real " : "generated ", src = meta.base + cd + ".png?v=" + meta.v;
+    if (epoch === null || !meta.training) {
+      return {src: src, alt: "sample " + cd, title: kind + meta.class_names[meta.labels[cd]],
+              lines: ["#" + cd + (real ? " · true label" : " · classifier's call"), "confidence " + fixed(meta.conf[cd]),
+                      "D score " + fixed(meta.dscore[cd])]};
+    }
+    var T = meta.training, row = trainingRow(T, cd), key = String(epoch);
+    if (row === undefined || !T.labels[key]) return null;
+    return {src: src + "&epoch=" + epoch, alt: "sample " + cd + " at epoch " + epoch,
+            title: kind + meta.class_names[T.labels[key][row]] + " · epoch " + epoch,
+            lines: ["#" + cd + (real ? " · true label" : " · epoch " + epoch + "'s call"),
+                    "confidence " + fixed(T.conf[key][row]), "D score " + fixed(T.dscore[key][row])]};
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     atlas: {
-      tooltip: function (hoverData, meta) {
+      tooltip: function (hoverData, meta, view) {
         var nu = window.dash_clientside.no_update;
         var pt = hoverData && hoverData.points && hoverData.points[0];
-        var id = pt ? pt.customdata : null;
-        if (!pt || !meta || typeof id !== "number" || id < 0 || id >= meta.labels.length) {
-          return [false, nu, nu, nu];
-        }
-        var real = meta.source[id] === 1;
+        var info = pt && meta ? describe(pt.customdata, meta, view) : null;
+        if (!info) return [false, nu, nu, nu];
         var img = {type: "Img", namespace: "dash_html_components", props: {
-          src: meta.base + id + ".png?v=" + meta.v, width: 112, height: 112, className: "tip-img",
-          alt: "sample " + id}};
+          src: info.src, width: 112, height: 112, className: "tip-img", alt: info.alt}};
         var text = {type: "Div", namespace: "dash_html_components", props: {className: "tip-text", children: [
-          {type: "Strong", namespace: "dash_html_components",
-           props: {children: (real ? "real " : "generated ") + meta.class_names[meta.labels[id]]}},
-          line("#" + id + (real ? " · true label" : " · classifier's call")),
-          line("confidence " + Number(meta.conf[id]).toFixed(2)),
-          line("D score " + Number(meta.dscore[id]).toFixed(2))]}};
+          {type: "Strong", namespace: "dash_html_components", props: {children: info.title}}].concat(
+          info.lines.map(line))}};
         // near the right edge the tooltip would hide under the side column: put it left of the point
         var cc = window.dash_clientside.callback_context;
         var trig = cc && cc.triggered && cc.triggered[0];

@@ -35,7 +35,7 @@ def add_layer_measures(run_dir: Path) -> Path:
                for name, off in (("knn_accuracy", 0.0), ("probe_accuracy", 0.05), ("silhouette", -0.2))}
         maps = {}
         for e in m["embeddings"]:
-            if e["layer"] == layer and e["source"] == source and e.get("file"):
+            if e["layer"] == layer and e["source"] == source and e.get("file") and e.get("series", "final") == "final":
                 e["faithfulness"] = {"trustworthiness": round(0.7 + 0.01 * i + 0.05 * len(maps), 4),
                                      "knn_preservation": 0.3, "k": 10, "points": 100}
                 maps[e["method"]] = e["faithfulness"]
@@ -69,11 +69,14 @@ def add_layer_measures(run_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def synthetic_root(tmp_path_factory) -> Path:
     """A folder with two small synthetic runs, for app unit tests: "synth" with the per-layer
-    measurements (metrics.layers, faithfulness) and "synth2" without them, like an older cache."""
+    measurements (metrics.layers, faithfulness), a training series (epochs 1, 3 and the final 5; no
+    per-epoch faithfulness) and 3 latent paths of 8 steps, and "synth2" without any of them, like an
+    older cache."""
     from tests.synthetic_cache import write_synthetic_cache
 
     root = tmp_path_factory.mktemp("app-runs")
-    add_layer_measures(write_synthetic_cache(root / "synth", n_generated=120, n_real=120, seed=0))
+    add_layer_measures(write_synthetic_cache(root / "synth", n_generated=120, n_real=120, seed=0,
+                                             training_epochs=(1, 3), paths=(3, 8)))
     write_synthetic_cache(root / "synth2", n_generated=60, n_real=60, seed=1)
     return root
 

@@ -75,15 +75,21 @@ def test_missing_and_corrupt_cache_show_the_fix_command(tmp_path):
     (None, "class", "ok"), ("pca", None, "ok"), ("nope", "class", "ok"), ("pca", "rainbow", "ok"),
     ("pca", "class", None), ("pca", "class", {}), ("pca", "class", {"run": "ghost"}), ("pca", "class", 7)])
 def test_update_view_rejects_odd_input(env, method, color, view):
-    _, _, good = env
-    assert callbacks.update_view(method, color, good if view == "ok" else view) is no_update
+    _, run, good = env
+    final = len(run.series.epochs())  # the slider's "final" position
+    with trigger(f"{ids.METHOD}.value", method):
+        assert callbacks.update_view(method, color, final, good if view == "ok" else view) == (no_update,) * 3
 
 
 def test_update_view_accepts_manifest_options(env):
     _, run, view = env
-    new = callbacks.update_view("pca", "d_score", view)
+    final = len(run.series.epochs())
+    with trigger(f"{ids.COLOR}.value", "d_score"):
+        new, options, method = callbacks.update_view("pca", "d_score", final, view)
     assert new["method"] == "pca" and new["color"] == "d_score" and new["epoch"] is None
-    assert callbacks.update_view(view["method"], view["color"], view) is no_update  # unchanged
+    assert options is no_update and method == "pca"  # the projection control already says pca
+    with trigger(f"{ids.COLOR}.value", view["color"]):
+        assert callbacks.update_view(view["method"], view["color"], final, view) == (no_update,) * 3  # unchanged
 
 
 def test_choose_run():
@@ -190,7 +196,8 @@ def test_render_atlas_full_and_patch(env):
     _, run, view = env
     with trigger(f"{ids.VIEW}.data", view):
         full = callbacks.render_atlas(view, None, None, [])
-    assert isinstance(full, dict) and len(full["data"]) == len(run.map_specs()) * 11 + 10
+    # per map 10 classes + pin, 10 legend traces, then one (here empty) latent-path trace per map
+    assert isinstance(full, dict) and len(full["data"]) == len(run.map_specs()) * 12 + 10
     with trigger(f"{ids.SELECTION}.data", {"ids": [1, 2]}):
         patch = callbacks.render_atlas(view, {"ids": [1, 2], "origin": "g1/generated"}, None, [])
     assert type(patch).__name__ == "Patch"

@@ -15,12 +15,14 @@ def _panel(key="g1/generated", n=200, seed=0, offset=0):
                  rng.integers(0, 10, n), rng.random(n).astype(np.float32))
 
 
-def test_map_figure_one_webgl_trace_per_class_plus_pin_plus_legend():
+def test_map_figure_one_webgl_trace_per_class_plus_pin_plus_legend_plus_path():
     fig = map_figure(_panel(), NAMES)
-    assert len(fig.data) == 2 * len(NAMES) + 1
+    assert len(fig.data) == 2 * len(NAMES) + 2
     assert all(t.type == "scattergl" for t in fig.data)
     assert fig.data[len(NAMES)].name == figures.PIN_NAME
-    assert [t.name for t in fig.data[-len(NAMES):]] == NAMES and class_of_trace(len(NAMES) + 3, 10, 1) == 2
+    assert [t.name for t in fig.data[-len(NAMES) - 1:-1]] == NAMES and class_of_trace(len(NAMES) + 3, 10, 1) == 2
+    assert fig.data[-1].name == figures.PATH_NAME and not fig.data[-1].x  # no path: an empty trace
+    assert class_of_trace(2 * len(NAMES) + 1, 10, 1) is None
 
 
 def test_customdata_is_plain_list_of_row_ids_split_by_class():

@@ -188,7 +188,8 @@ def test_source_colouring_draws_classes_as_shapes(env):
     fig = callbacks.build_atlas(run, {**view, "color": "source"})
     n = len(run.class_names)
     assert [fig["data"][c]["marker"]["symbol"] for c in range(n)] == list(CLASS_SYMBOLS[:n])
-    assert [t["marker"]["symbol"] for t in fig["data"][-n:]] == list(CLASS_SYMBOLS[:n])  # the legend shows them
+    legend = len(run.map_specs()) * (n + 1)  # the legend traces follow the panels (then the path traces)
+    assert [t["marker"]["symbol"] for t in fig["data"][legend:legend + n]] == list(CLASS_SYMBOLS[:n])  # the legend shows them
     assert "symbol" not in callbacks.build_atlas(run, view)["data"][0]["marker"]
 
 
