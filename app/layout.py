@@ -67,10 +67,11 @@ def header(run: Run, runs: list[str]) -> html.Header:
 
 
 def method_options(run: Run, epoch: int | None) -> list[dict]:
-    """Every projection of the final maps; those without maps at `epoch` are shown but disabled."""
+    """Every projection of the final maps; those without maps at `epoch` are shown but disabled (the
+    epoch note says which exist only for the final weights)."""
     have = run.methods(epoch)
-    return [{"label": METHOD_LABELS.get(m, m.upper()) + ("" if m in have else " (final only)"), "value": m,
-             "disabled": m not in have} for m in run.methods(None)]
+    return [{"label": METHOD_LABELS.get(m, m.upper()), "value": m, "disabled": m not in have}
+            for m in run.methods(None)]
 
 
 def epoch_control(run: Run, view: dict) -> html.Div:

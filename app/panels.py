@@ -146,10 +146,12 @@ def epoch_note(run: Run, view: dict) -> list:
                 "at every epoch) as each checkpoint drew and judged them."]
     method = view.get("method", "")
     align = series.alignment(method)
+    final_only = [METHOD_NAMES.get(m, m) for m in run.methods(None) if m not in run.methods(epoch)]
     return [html.Strong(f"Epoch {epoch}"), f": {tracked} (the same z and the same real images as the final maps), "
             f"coloured by epoch {epoch}'s predictions; hover shows epoch {epoch}'s digit. "
-            + (f"{METHOD_NAMES.get(method, method)} maps: {align}" if align else ""),
-            html.Span(f" {series.note()}", className="muted") if series.note() else ""]
+            + (f"{METHOD_NAMES.get(method, method)} maps: {align}. " if align else "")
+            + (f"{' and '.join(final_only)}: final maps only. " if final_only else ""),
+            html.Span(series.note(), className="muted") if series.note() else ""]
 
 
 def selection_note(run: Run, selection, view: dict) -> str:

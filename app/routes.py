@@ -74,6 +74,11 @@ def register_routes(server: Flask, atlas: Atlas, image_scale: int) -> None:
         # negative or non-numeric ids: without this, Dash's catch-all page route would answer 200
         abort(404)
 
+    @server.get("/sample/<run_name>/")
+    @server.get("/path/<run_name>/")
+    def image_folder(run_name: str):
+        abort(404)
+
     @server.get("/healthz")
     def healthz():
         """200 when at least one run loads (the dashboard can show something), else 503 with the

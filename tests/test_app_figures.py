@@ -116,3 +116,30 @@ def test_legend_has_no_class_colours_for_continuous_colour():
     assert [t["marker"]["color"] for t in legend_traces(names, set(), "class")] == [class_color(c) for c in range(10)]
     for mode in ("confidence", "d_score"):
         assert {t["marker"]["color"] for t in legend_traces(names, set(), mode)} == {"#4b5563"}
+
+
+def test_path_trace():
+    from app.figures import FLIP_COLOR, PATH_NAME, path_trace
+
+    empty = path_trace(None, 2)
+    assert empty["name"] == PATH_NAME and empty["x"] == [] and empty["xaxis"] == "x3" and empty["customdata"] == []
+    pts = {"xy": np.arange(12, dtype=float).reshape(6, 2), "labels": [3, 3, 5, 3, 8, 8], "flips": [2, 3, 4],
+           "index": list(range(12, 18))}
+    t = path_trace(pts, 0, 4, NAMES)
+    assert t["x"] == [0, 2, 4, 6, 8, 10] and t["customdata"] == [f"path:{i}" for i in range(12, 18)]
+    assert all(not isinstance(c, int) for c in t["customdata"])  # never taken for a sample id
+    assert t["marker"]["symbol"] == ["circle", "circle", "diamond", "diamond", "diamond", "square"]
+    assert t["marker"]["color"] == [figures.class_color(c) for c in pts["labels"]]
+    assert [c == FLIP_COLOR for c in t["marker"]["line"]["color"]] == [False, False, True, True, True, False]
+    assert t["text"][0] == "start 3" and t["text"][-1] == "end 8" and t["text"][1:-1] == [""] * 4
+    import plotly.graph_objects as go
+
+    go.Figure({"data": [t, empty], "layout": {"xaxis3": {}, "yaxis3": {}}})  # valid plotly
+
+
+def test_map_figure_draws_a_path_last():
+    from app.figures import PATH_NAME
+
+    pts = {"xy": np.zeros((4, 2)), "labels": [1, 1, 2, 2], "flips": [2], "index": [0, 1, 2, 3]}
+    fig = map_figure(_panel(), NAMES, path=pts)
+    assert fig.data[-1].name == PATH_NAME and len(fig.data[-1].x) == 4

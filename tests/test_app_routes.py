@@ -122,3 +122,44 @@ def test_junk_callback_posts_are_400_with_one_log_line(app_and_client, caplog):
     assert resp.status_code == 400
     resp = client.post("/_dash-update-component", json=page)  # a real callback still works
     assert resp.status_code == 200 and b"atlas-graph" in resp.data
+
+
+def test_epoch_images_are_that_epochs_digit(app_and_client, synthetic_root):
+    """/sample/<run>/<id>.png?epoch=N: a tracked sample as training epoch N drew it (SYNTHETIC run:
+    noisier early digits), with its own ETag and the same long-lived cache headers."""
+    import numpy as np
+
+    _, client = app_and_client
+    run = synthetic_root / "synth"
+    ids = np.load(run / "training" / "rows" / "joint.npy")
+    early = np.load(run / "training" / "e001" / "images.npy")
+    sid = int(ids[0])
+    resp = client.get(f"/sample/synth/{sid}.png?epoch=1&v=x")
+    assert resp.status_code == 200 and "immutable" in resp.headers["Cache-Control"]
+    assert (np.asarray(Image.open(io.BytesIO(resp.data)))[::4, ::4] == early[0]).all()
+    final = client.get(f"/sample/synth/{sid}.png")
+    assert final.headers["ETag"] != resp.headers["ETag"] and final.data != resp.data
+    assert client.get(f"/sample/synth/{sid}.png?epoch=1", headers={"If-None-Match": resp.headers["ETag"]}).status_code == 304
+    untracked = next(i for i in range(240) if i not in set(ids.tolist()))
+    for url in (f"/sample/synth/{untracked}.png?epoch=1", f"/sample/synth/{sid}.png?epoch=2",
+                f"/sample/synth/{sid}.png?epoch=abc", f"/sample/synth/{sid}.png?epoch=-1", f"/sample/synth/{sid}.png?epoch=",
+                f"/sample/synth/{sid}.png?epoch=99999999999999999999", f"/sample/synth2/{sid}.png?epoch=1",
+                "/sample/synth/99999.png?epoch=1"):
+        r = client.get(url)
+        assert r.status_code == 404 and b"Traceback" not in r.data, url
+
+
+def test_path_images(app_and_client, synthetic_root):
+    import numpy as np
+
+    _, client = app_and_client
+    images = np.load(synthetic_root / "synth" / "paths" / "images.npy")
+    resp = client.get("/path/synth/11.png?v=x")
+    assert resp.status_code == 200 and resp.mimetype == "image/png" and "immutable" in resp.headers["Cache-Control"]
+    assert (np.asarray(Image.open(io.BytesIO(resp.data)))[::4, ::4] == images[11]).all()
+    assert client.get("/path/synth/11.png", headers={"If-None-Match": resp.headers["ETag"]}).status_code == 304
+    assert resp.headers["ETag"] != client.get("/sample/synth/11.png").headers["ETag"]
+    for url in ("/path/synth/24.png", "/path/synth/-1.png", "/path/synth/x.png", "/path/nope/0.png",
+                "/path/synth2/0.png", "/path/synth/0.jpg", "/path/synth/", "/sample/synth/"):
+        r = client.get(url)
+        assert r.status_code == 404 and b"Traceback" not in r.data, url
