@@ -145,13 +145,13 @@ def epoch_note(run: Run, view: dict) -> list:
                 f", all {run.n:,} samples. Earlier positions show {tracked} (the same z and the same real images "
                 "at every epoch) as each checkpoint drew and judged them."]
     method = view.get("method", "")
-    align = series.alignment(method)
+    align, note = series.alignment(method, epoch), series.note()
     final_only = [METHOD_NAMES.get(m, m) for m in run.methods(None) if m not in run.methods(epoch)]
     return [html.Strong(f"Epoch {epoch}"), f": {tracked} (the same z and the same real images as the final maps), "
             f"coloured by epoch {epoch}'s predictions; hover shows epoch {epoch}'s digit. "
-            + (f"{METHOD_NAMES.get(method, method)} maps: {align}. " if align else "")
+            + (f"{METHOD_NAMES.get(method, method)} maps: {align.rstrip('.')}. " if align else "")
             + (f"{' and '.join(final_only)}: final maps only. " if final_only else ""),
-            html.Span(series.note(), className="muted") if series.note() else ""]
+            html.Span(f"Tracked: {note}" if note else "", className="muted")]
 
 
 def selection_note(run: Run, selection, view: dict) -> str:
@@ -212,9 +212,13 @@ def path_strip(run: Run, path, view: dict) -> tuple[list, str]:
                                                  alt=f"path {path} step {step}"),
                                         html.Span([html.B(name), c], className="path-caption")]))
     method = view.get("method")
+    name = METHOD_NAMES.get(method, method)
     drawn = sum(run.latent.placed(s.layer, s.source, method) is not None for s in run.map_specs().values())
-    where = (f"Drawn on {drawn} {METHOD_NAMES.get(method, method)} map{'s' if drawn != 1 else ''} (start ●, end ■, "
-             "flips ◆ ringed red); hover a path point for its digit." if drawn else
-             f"No {METHOD_NAMES.get(method, method)} map has this path placed; try another projection.")
+    placement = run.latent.placement(method)
+    where = (f"Drawn on {drawn} {name} map{'s' if drawn != 1 else ''} (start ●, end ■, flips ◆ ringed red); hover a "
+             "path point for its digit." + (f" Placed by {placement.rstrip('.')}." if placement else "") if drawn else
+             f"No {name} map has this path placed; try another projection.")
+    endpoints = run.latent.block.get("endpoints")
     return [title, html.Div(cells, className="path-steps"),
-            html.P([where, " ", run.latent.block.get("endpoints", "")], className="muted path-where")], "path-strip"
+            html.P([where, f" Endpoints: {endpoints.rstrip('.')}." if isinstance(endpoints, str) else ""],
+                   className="muted path-where")], "path-strip"

@@ -57,7 +57,14 @@ class TrainingSeries:
         value = (self.block or {}).get("tracked_per_source")
         return value if type(value) is int else None
 
-    def alignment(self, method: str) -> str:
+    def alignment(self, method: str, epoch: int | None = None) -> str:
+        """How the maps of `method` were aligned across epochs; at `epoch`, the maps' own sentence
+        (`params.alignment`) when they all agree (e.g. the last epoch: "the final map, restricted ...")."""
+        if epoch is not None:
+            own = {(e.get("params") or {}).get("alignment") for e in self.cache.view_entries(epoch)
+                   if e.get("method") == method and e.get("file")}
+            if len(own) == 1 and isinstance(next(iter(own)), str):
+                return next(iter(own))
         value = ((self.block or {}).get("alignment") or {}).get(method)
         return value if isinstance(value, str) else ""
 
@@ -181,6 +188,13 @@ class LatentPaths:
             if ends in ((a, b), (b, a)):
                 return it["id"]
         return None
+
+    def placement(self, method: str) -> str:
+        """How the path points were placed on the final maps of `method` (the first map's sentence)."""
+        for entry in (self.block or {}).get("maps", []):
+            if isinstance(entry, dict) and entry.get("method") == method and isinstance(entry.get("placement"), str):
+                return entry["placement"]
+        return ""
 
     def pairs(self) -> list[tuple[int, int]]:
         return [((it.get("from") or {}).get("label"), (it.get("to") or {}).get("label")) for it in self.items]

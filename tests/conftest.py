@@ -29,7 +29,8 @@ def add_layer_measures(run_dir: Path) -> Path:
     n_classes, entries = len(m["dataset"]["class_names"]), []
     for i, feat in enumerate(m["features"]):
         layer, source = feat["layer"], feat["source"]
-        base = round(0.2 + 0.03 * i, 4)
+        # the source offset keeps the lines apart on the chart (the browser test clicks one point)
+        base = round(0.2 + 0.03 * i + {"real": 0.1, "joint": 0.2}.get(source, 0.0), 4)
         per = {name: [None if c == 9 and source == "joint" else round(base + off + 0.01 * c, 4)
                       for c in range(n_classes)]
                for name, off in (("knn_accuracy", 0.0), ("probe_accuracy", 0.05), ("silhouette", -0.2))}
@@ -109,7 +110,7 @@ def smoke_cache(tmp_path_factory) -> Path:
 
     warnings.warn(f"precompute smoke build failed ({reason[0]}) and runs/smoke is absent; "
                   "the browser test runs on a SYNTHETIC cache", stacklevel=1)
-    return add_layer_measures(write_synthetic_cache(out, 300, 300))
+    return add_layer_measures(write_synthetic_cache(out, 300, 300, training_epochs=(1, 3), paths=(3, 8)))
 
 
 @pytest.fixture()

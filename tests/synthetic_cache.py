@@ -213,7 +213,7 @@ def _paths(writer, rng, rows, final_maps, label, z, images, count, steps) -> dic
             "endpoints": "SYNTHETIC: pairs of generated samples of different classes", "files": files, "maps": maps}
 
 
-if __name__ == "__main__":  # python -m tests.synthetic_cache OUT_DIR [N_PER_SOURCE]
+if __name__ == "__main__":  # python -m tests.synthetic_cache OUT_DIR [N_PER_SOURCE]: with a training series and paths
     import sys
     per = int(sys.argv[2]) if len(sys.argv) > 2 else 240
-    print(write_synthetic_cache(sys.argv[1], per, per))
+    print(write_synthetic_cache(sys.argv[1], per, per, training_epochs=(1, 3), paths=(3, 8)))

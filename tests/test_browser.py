@@ -2,131 +2,20 @@
 
 Hover shows the digit tooltip (and rings the sample in the other maps); a box selection
 fills the grid and highlights the same samples in another map; clicking a layer on the
-separability chart opens its map; the console stays clean.
+separability chart opens its map; the epoch slider swaps every map for that epoch's tracked
+samples and keeps the selection; a chosen latent path is drawn through the maps and shown as a
+strip of images; the console stays clean. Fixtures and helpers: tests/browser_support.py.
 A missing browser skips locally but FAILS in CI (CI=true).
 """
 from __future__ import annotations
 
 import os
-import shutil
-import threading
 import time
 
 import pytest
 
-CHROME = os.environ.get("CHROME_BIN", "/usr/bin/chromium")
-DRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-CHROME_FLAGS = ("--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-background-networking "
-                "--disable-component-update --disable-sync --no-first-run --window-size=1500,1300").split()
-
-
-def _no_browser(reason: str):
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI needs a browser for the real-browser test: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def served(smoke_cache, tmp_path_factory):
-    from werkzeug.serving import make_server
-
-    from app import create_app
-    from app.settings import Settings
-
-    app = create_app(settings=Settings(cache_root=smoke_cache, cache_dir=tmp_path_factory.mktemp("fc")))
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (shutil.which(CHROME) and shutil.which(DRIVER)):
-        _no_browser(f"no Chromium at {CHROME} or chromedriver at {DRIVER}")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROME
-    for flag in CHROME_FLAGS:
-        opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    try:
-        driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
-    except Exception as exc:  # noqa: BLE001 - any start-up failure means "no usable browser"
-        _no_browser(f"Chromium did not start: {exc}")
-    yield driver
-    driver.quit()
-
-
-def wait_for(fn, timeout=30.0, what="condition"):
-    end = time.time() + timeout
-    while time.time() < end:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-# viewport coordinates of a panel's points/box, from Plotly's own axis mapping
-JS_HELPERS = """
-window.__t = {
-  sel: '#atlas-graph',  // which graph the helpers measure: '#atlas-graph' or '#focus-graph'
-  gd: function () { return document.querySelector(this.sel + ' .js-plotly-plot'); },
-  axes: function (p) { var s = p === 0 ? '' : String(p + 1), L = this.gd()._fullLayout;
-                       return [L['xaxis' + s], L['yaxis' + s]]; },
-  point: function (p) {
-    var gd = this.gd(), r = gd.getBoundingClientRect(), ax = this.axes(p), best = null;
-    gd._fullData.forEach(function (t) {
-      var q = parseInt((t.xaxis || 'x').slice(1) || '1', 10) - 1;
-      if (q !== p || t.name === 'pinned' || !t.customdata || !t.customdata.length || best) return;
-      best = [r.left + ax[0]._offset + ax[0].l2p(t.x[0]), r.top + ax[1]._offset + ax[1].l2p(t.y[0]), t.customdata[0]];
-    });
-    return best;
-  },
-  box: function (p) {
-    var r = this.gd().getBoundingClientRect(), ax = this.axes(p);
-    return [r.left + ax[0]._offset + 0.2 * ax[0]._length, r.top + ax[1]._offset + 0.2 * ax[1]._length,
-            r.left + ax[0]._offset + 0.8 * ax[0]._length, r.top + ax[1]._offset + 0.8 * ax[1]._length];
-  },
-  selectedIds: function (p) {
-    var out = [];
-    this.gd().data.forEach(function (t) {
-      var q = parseInt((t.xaxis || 'x').slice(1) || '1', 10) - 1;
-      if (q === p && t.name !== 'pinned' && Array.isArray(t.selectedpoints))
-        t.selectedpoints.forEach(function (i) { out.push(t.customdata[i]); });
-    });
-    return out.sort(function (a, b) { return a - b; });
-  }
-};
-"""
-
-
-def drag_box(browser, box):
-    from selenium.webdriver.common.action_chains import ActionChains
-
-    x0, y0, x1, y1 = box
-    drag = ActionChains(browser)
-    ptr = drag.w3c_actions.pointer_action
-    ptr.move_to_location(int(x0), int(y0))
-    ptr.click_and_hold()
-    for f in (0.25, 0.5, 0.75, 1.0):
-        ptr.move_to_location(int(x0 + f * (x1 - x0)), int(y0 + f * (y1 - y0)))
-    ptr.release()
-    drag.perform()
-
-
-def pinned_alt(browser):  # read in one script: the panel may be re-rendered between two WebDriver calls
-    return browser.execute_script(
-        "return Array.from(document.querySelectorAll('#pin-panel .pin-img')).map(function (e) { return e.alt; })")
-
-
-def sel_count(browser):
-    return [int(t.split()[0].replace(",", "")) for t in browser.execute_script(
-        "return Array.from(document.querySelectorAll('.sel-count')).map(function (e) { return e.textContent; })")]
+from tests.browser_support import (JS_HELPERS, browser, drag_box, hover_tip, manifest, needs,  # noqa: F401
+                                   open_page, panel_ids, pinned_alt, sel_count, served, wait_for)
 
 
 def test_hover_select_and_console(browser, served):
@@ -325,5 +214,81 @@ def test_over_training_heatmap(browser, served, smoke_cache):
     assert browser.find_element(By.ID, "over-training").is_displayed()
     epochs = browser.execute_script("return document.querySelector('#over-training-knn .js-plotly-plot')._fullData[0].x")
     assert [str(e["epoch"]) for e in block["epochs"]] == list(epochs)
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+
+
+def test_epoch_slider_moves_every_map(browser, served, smoke_cache):
+    """The epoch slider swaps every map for the tracked samples at that epoch (that epoch's labels,
+    that epoch's digit on hover); a selection made on the final maps stays lit where it is tracked."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    training = manifest(smoke_cache).get("training")
+    needs(smoke_cache, "training series (manifest.training)", isinstance(training, dict) and training.get("epochs"))
+    open_page(browser, served)
+    assert browser.find_element(By.ID, "epoch-slider").is_displayed()
+    final_ids = panel_ids(browser, 0)
+    # select in the first map, then move to the first epoch
+    drag_box(browser, browser.execute_script("return __t.box(0)"))
+    n_selected = wait_for(lambda: sel_count(browser), 20, "the selection")[0]
+    wait_for(lambda: len(browser.execute_script("return __t.selectedIds(1)")) == n_selected, 20, "highlight")
+    browser.find_element(By.CSS_SELECTOR, "#epoch-slider [role=slider]").send_keys(Keys.HOME)
+    first = min(int(e) for e in training["epochs"])
+    wait_for(lambda: browser.find_element(By.ID, "epoch-note").text.startswith(f"Epoch {first}"), 20, "the epoch note")
+    epoch_ids = wait_for(lambda: (lambda ids: ids if ids and ids != final_ids else None)(panel_ids(browser, 0)),
+                         30, "the maps to show the tracked samples")
+    assert set(epoch_ids) < set(final_ids) and len(epoch_ids) <= training["tracked_per_source"] * 2
+    titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#atlas-graph .annotation") if "⤢" in e.text]
+    assert sum(f"epoch {first}" in t for t in titles) >= 2, titles
+    # the selection carries over: what is lit is the tracked part of it, and the card says how much
+    lit = wait_for(lambda: browser.execute_script("return __t.selectedIds(1)"), 20, "the selection at the epoch")
+    note = wait_for(lambda: browser.find_element(By.ID, "selection-note").text, 20, "the selection note")
+    assert f"are tracked at epoch {first}" in note or "None of the" in note
+    assert sel_count(browser) == [n_selected] and len(lit) <= n_selected
+    # hover shows that epoch's digit
+    x, y, _ = browser.execute_script("return __t.point(0)")
+    assert f"epoch={first}" in hover_tip(browser, x, y)
+    # back to final: all samples again
+    browser.find_element(By.CSS_SELECTOR, "#epoch-slider [role=slider]").send_keys(Keys.END)
+    wait_for(lambda: panel_ids(browser, 0) == final_ids, 30, "the final maps again")
+    assert browser.find_element(By.ID, "epoch-note").text.startswith("Final weights")
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+
+
+def test_latent_path_is_drawn_and_shown(browser, served, smoke_cache):
+    """Choosing a latent path draws it through the final maps (start, end, flips) and fills the strip
+    with its images; hovering a path point shows that point's image; a box over it selects no path point."""
+    from selenium.webdriver.common.by import By
+
+    paths = manifest(smoke_cache).get("paths")
+    needs(smoke_cache, "latent paths (manifest.paths)", isinstance(paths, dict) and paths.get("items"))
+    open_page(browser, served)
+    browser.find_element(By.ID, "path-select").click()
+    options = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".dash-dropdown-content .dash-dropdown-option"),
+                       10, "the path options")
+    assert len(options) == len(paths["items"]) and "→" in options[0].text and "flip" in options[0].text
+    options[0].click()
+    drawn = wait_for(lambda: browser.execute_script(
+        "return document.querySelector('#atlas-graph .js-plotly-plot')._fullData.filter(function (t) {"
+        " return t.name === 'latent path' && t.x && t.x.length; }).map(function (t) { return t.x.length; })"),
+        30, "a path trace")
+    assert set(drawn) == {paths["steps"]}
+    strip = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#path-strip .path-step img"), 20, "the strip")
+    assert len(strip) == paths["steps"]
+    wait_for(lambda: browser.execute_script(
+        "return Array.from(arguments[0]).every(function (i) { return i.complete && i.naturalWidth > 0; })", strip),
+        20, "the strip images to load")
+    flips = browser.find_elements(By.CSS_SELECTOR, "#path-strip .path-step.flip")
+    assert len(flips) == len([f for f in paths["items"][0]["flips"] if f < paths["steps"]])
+    # hover the middle point of the first drawn path
+    x, y = browser.execute_script("""
+        var gd = document.querySelector('#atlas-graph .js-plotly-plot'), r = gd.getBoundingClientRect();
+        var t = gd._fullData.filter(function (t) { return t.name === 'latent path' && t.x.length; })[0];
+        var s = t.xaxis === 'x' ? '' : t.xaxis.slice(1), i = Math.floor(t.x.length / 2);
+        var xa = gd._fullLayout['xaxis' + s], ya = gd._fullLayout['yaxis' + s];
+        return [r.left + xa._offset + xa.l2p(t.x[i]), r.top + ya._offset + ya.l2p(t.y[i])];""")
+    assert "/path/" in hover_tip(browser, x, y)
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
