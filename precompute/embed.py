@@ -109,16 +109,19 @@ class TSNEReducer:
         self.perplexity, self.n_iter, self.early_iter = float(perplexity), n_iter, early_iter
         self.implementation, self.seed, self.n_jobs = implementation, seed, n_jobs
         self.gradient = "barnes_hut" if implementation == "sklearn" else None  # openTSNE: set by fit
+        self.initialization = "pca"  # fit with `init`: "a given layout"
 
     @property
     def params(self) -> dict:
         return {"implementation": self.implementation, "perplexity": self.perplexity, "n_iter": self.n_iter,
-                "early_exaggeration_iter": self.early_iter, "initialization": "pca",
+                "early_exaggeration_iter": self.early_iter if self.initialization == "pca" else 0,
+                "initialization": self.initialization,
                 "gradient": self.gradient or f"fft from {self.FFT_FROM} points, else barnes_hut", "seed": self.seed}
 
     def fit_transform(self, x: np.ndarray, init: np.ndarray | None = None) -> np.ndarray:
         """The map of x; `init` (n, 2), e.g. a neighbouring epoch's map of the same samples, replaces
-        the PCA initialisation (rescaled to openTSNE's recommended spread, so only its layout counts)."""
+        the PCA initialisation (rescaled to openTSNE's recommended spread, so only its layout counts)
+        and all `n_iter` iterations run without early exaggeration."""
         x = check_activations(x, min_samples=int(3 * self.perplexity) + 2)
         if init is not None and (np.shape(init) != (len(x), 2) or not np.isfinite(init).all()):
             raise ValueError(f"init must be a finite ({len(x)}, 2) array, got shape {np.shape(init)}")
@@ -134,8 +137,11 @@ class TSNEReducer:
         from openTSNE.initialization import rescale
 
         self.gradient = "fft" if len(x) >= self.FFT_FROM else "barnes_hut"
-        model = TSNE(perplexity=self.perplexity, early_exaggeration_iter=self.early_iter,
-                     n_iter=self.n_iter - self.early_iter,
+        self.initialization = "pca" if init is None else "a given layout"
+        # From a given layout the clusters already exist: early exaggeration would tear it up again
+        # (measured: it doubles how far points move between epochs for no gain in faithfulness).
+        model = TSNE(perplexity=self.perplexity, early_exaggeration_iter=self.early_iter if init is None else 0,
+                     n_iter=self.n_iter - self.early_iter if init is None else self.n_iter,
                      initialization="pca" if init is None else rescale(np.asarray(init, np.float64)),
                      negative_gradient_method="fft" if self.gradient == "fft" else "bh",
                      random_state=self.seed, n_jobs=self.n_jobs, verbose=False)

@@ -28,7 +28,7 @@ from tqdm import tqdm
 from gan_core.cache import CacheWriter, embedding_file, training_file
 from gan_core.models import Discriminator, Generator
 from precompute.checkpoints import load_weights
-from precompute.embed import DegenerateInputError, PCAReducer, align, make_reducer, pca_features
+from precompute.embed import DegenerateInputError, align, make_reducer, pca_features
 from precompute.metrics import faithfulness
 from precompute.record import Recording, record_inputs
 
@@ -37,9 +37,9 @@ MAPPED_METHODS = ("pca", "tsne")  # per-epoch maps; UMAP only on the final maps 
 UNMAPPED_LAYERS = ("input", "d_score")  # the input does not change with training; d_score is 1-D
 ALIGNMENT = {
     "tsne": "openTSNE initialised from the next kept epoch's map (the last epoch is the final map), "
-            "then rotated and scaled onto it (Procrustes)",
-    "pca": "PCA of this epoch's activations, rotated, reflected and scaled onto the next kept epoch's map "
-           "(Procrustes)",
+            "without early exaggeration, then rotated and scaled onto it (Procrustes)",
+    "pca": "the first two principal components of this epoch's activations, rotated, reflected and scaled "
+           "onto the next kept epoch's map (Procrustes)",
 }
 SAMPLE_KEYS = ("images", "label", "confidence", "d_score")
 
@@ -131,8 +131,7 @@ class TrainingSeries:
                     key = (layer, source, method)
                     if key not in self.final_maps:  # no final map (skipped): nothing to anchor on
                         continue
-                    coords, entry = self._map(epoch, epoch == final_epoch, key, rec.activations[(layer, source)],
-                                              f, later.get(key))
+                    coords, entry = self._map(epoch, epoch == final_epoch, key, f, later.get(key))
                     if coords is not None:
                         later[key] = coords
                     entries.append(entry)
@@ -152,7 +151,7 @@ class TrainingSeries:
     def _save_samples(self, epoch: int, rec: Recording) -> dict:
         return {key: self.writer.save(training_file(epoch, key), rec.samples[key]) for key in SAMPLE_KEYS}
 
-    def _map(self, epoch: int, is_final: bool, key: tuple, x: np.ndarray, feats: np.ndarray, later):
+    def _map(self, epoch: int, is_final: bool, key: tuple, feats: np.ndarray, later):
         layer, source, method = key
         rel = embedding_file(layer, source, method, epoch)
         entry = {"layer": layer, "source": source, "method": method, "epoch": epoch, "series": "training",
@@ -165,14 +164,14 @@ class TrainingSeries:
                 coords = self.writer.load(rel)
                 entry["params"] = {"alignment": ALIGNMENT[method]}
             else:
-                reducer = make_reducer(method, self.cfg)
                 if method == "tsne":
-                    coords = reducer.fit_transform(feats, init=later)
-                else:
-                    coords = reducer.fit_transform(x)
+                    reducer = make_reducer(method, self.cfg)
+                    coords, params = reducer.fit_transform(feats, init=later), reducer.params
+                else:  # PCA-50's first two components are the PCA-2 map: no second fit
+                    coords, params = feats[:, :2].copy(), {"n_components": 2, "input": "pca50 features"}
                 if later is not None:
                     coords = align(coords, later)
-                entry["params"] = {**reducer.params, "alignment": ALIGNMENT[method]}
+                entry["params"] = {**params, "alignment": ALIGNMENT[method]}
             if not self.writer.has(rel) or is_final:
                 self.writer.save(rel, coords)
             entry["faithfulness"] = faithfulness(feats, coords, seed=self.cfg.seed)
