@@ -122,4 +122,15 @@ def app_and_client(synthetic_root, tmp_path):
     app = create_app(settings=Settings(cache_root=synthetic_root, cache_dir=tmp_path / "fc"))
     return app, app.server.test_client()
 
+
+@pytest.fixture()
+def env(app_and_client):
+    """(the synthetic run "synth", its default view) inside a request context, for callback tests."""
+    from app import callbacks
+
+    app, _ = app_and_client
+    with app.server.test_request_context("/"):
+        run = callbacks._run("synth")
+        yield run, callbacks.default_view(run)
+
 # ======================================= end app fixtures ===================================

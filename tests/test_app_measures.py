@@ -17,14 +17,6 @@ REPO = Path(__file__).resolve().parent.parent
 NAMES = [str(i) for i in range(10)]
 
 
-@pytest.fixture()
-def env(app_and_client):
-    app, _ = app_and_client
-    with app.server.test_request_context("/"):
-        run = callbacks._run("synth")
-        yield run, callbacks.default_view(run)
-
-
 def _entry(manifest, layer, source):
     return next(e for e in manifest["metrics"]["layers"] if e["layer"] == layer and e["source"] == source)
 

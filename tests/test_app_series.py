@@ -16,14 +16,6 @@ from tests.test_app_callbacks import trigger
 NU3, NU5 = (no_update,) * 3, (no_update,) * 5
 
 
-@pytest.fixture()
-def env(app_and_client):
-    app, _ = app_and_client
-    with app.server.test_request_context("/"):
-        run = callbacks._run("synth")
-        yield run, callbacks.default_view(run)
-
-
 def _epoch_view(run, view, epoch=1, method="tsne"):
     return {**view, "epoch": epoch, "method": method}
 

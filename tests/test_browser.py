@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.browser_support import (JS_HELPERS, browser, drag_box, hover_tip, manifest, needs,  # noqa: F401
+from tests.browser_support import (browser, drag_box, hover_tip, manifest, needs,  # noqa: F401
                                    open_page, panel_ids, pinned_alt, sel_count, served, wait_for)
 
 
@@ -22,14 +22,7 @@ def test_hover_select_and_console(browser, served):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
-    browser.get(served)
-    wait_for(lambda: browser.execute_script(
-        "var g = document.querySelector('#atlas-graph .js-plotly-plot'); return g && g._fullData && g._fullData.length"),
-        60, "the atlas figure")
-    browser.execute_script(JS_HELPERS)
-    # fold the measurements panel (open by default, tall with the over-training part) so the maps fit the window
-    browser.execute_script("var m = document.getElementById('measures-panel'); if (m) m.open = false;")
-    time.sleep(0.5)
+    open_page(browser, served)  # the measurements panel folded, so the maps fit the window
     panels = browser.execute_script("return document.querySelector('#atlas-graph .js-plotly-plot')._fullData"
                                     ".filter(function (t) { return t.name === 'pinned'; }).length")
     assert panels >= 2
