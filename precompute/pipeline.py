@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.neighbors import KNeighborsClassifier
 from tqdm import tqdm
 
 from gan_core.cache import MANIFEST, SCHEMA_VERSION, CacheWriter, embedding_file, path_map_file
@@ -76,17 +77,18 @@ def path_activations(path_rec: Recording | None, rec: Recording) -> dict:
 
 
 def embed_all(rec: Recording, profile: Profile, writer: CacheWriter, final_epoch: int,
-              path_acts: dict | None = None) -> tuple[list, list, list, list]:
+              path_acts: dict | None = None) -> tuple[list, list, list, dict]:
     """Every (layer, source) set: PCA features, k-NN ids, one final map per method, and the latent
     path points placed on each map by the fitted reducer's transform. Resumes from writer."""
     cfg, path_acts = profile.embed, path_acts or {}
-    embeddings, features, neighbors, path_maps = [], [], [], []
+    embeddings, features, neighbors, path_maps, layer_labels = [], [], [], [], []
     bar = tqdm(total=len(rec.activations) * len(cfg.methods), desc="embeddings", unit="map")
     for (layer, source), x in rec.activations.items():
         ids, px = rec.rows[source], path_acts.get((layer, source))
         feat_file, nn_file = f"features/{layer}__{source}.npy", f"neighbors/{layer}__{source}.npy"
+        knn_file = f"paths/layer_labels/{layer}__{source}.npy"
         wanted = [feat_file] + [embedding_file(layer, source, m) for m in cfg.methods] + \
-                 ([path_map_file(layer, source, m) for m in cfg.methods] if px is not None else [])
+                 ([path_map_file(layer, source, m) for m in cfg.methods] + [knn_file] if px is not None else [])
         feats, path_feats, feats_reason = None, None, None
         try:
             if all(writer.has(f) for f in wanted):  # resumed: nothing of this set left to fit
@@ -95,6 +97,11 @@ def embed_all(rec: Recording, profile: Profile, writer: CacheWriter, final_epoch
                 out = pca_features(x, cfg.pca_dims, cfg.seed, also=px)
                 feats, path_feats = out if px is not None else (out, None)
                 writer.save(feat_file, feats)
+                if px is not None:  # what this layer's own neighbourhood says each path point is
+                    writer.save(knn_file, KNeighborsClassifier(cfg.knn_k).fit(
+                        feats, rec.samples["label"][ids]).predict(path_feats).astype(np.int16))
+            if px is not None and writer.has(knn_file):
+                layer_labels.append({"layer": layer, "source": source, "file": knn_file})
             features.append({"layer": layer, "source": source, "file": feat_file, "dims": int(feats.shape[1])})
         except DegenerateInputError as exc:
             feats_reason = exc.reason
@@ -131,7 +138,7 @@ def embed_all(rec: Recording, profile: Profile, writer: CacheWriter, final_epoch
             embeddings.append(entry)
             bar.update()
     bar.close()
-    return embeddings, features, neighbors, path_maps
+    return embeddings, features, neighbors, {"maps": path_maps, "layer_labels": layer_labels}
 
 
 PLACEMENT = {"pca": "projected onto the map's two principal components",
@@ -220,7 +227,7 @@ def _run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path 
     n_classes, final_epoch = len(data.class_names), train_cfg.epochs
     path_rec, path_items, path_notes = record_paths(G, D, C, rec, n_classes, profile.embed.path_pairs,
                                                     profile.embed.path_steps, profile.embed.extra_paths)
-    embeddings, features, neighbors, path_maps = embed_all(rec, profile, writer, final_epoch,
+    embeddings, features, neighbors, path_placed = embed_all(rec, profile, writer, final_epoch,
                                                            path_activations(path_rec, rec))
     final_maps = {(e["layer"], e["source"], e["method"]): writer.load(e["file"]) for e in embeddings if e.get("file")}
     training, series_maps, over_training = training_series(rec, G, D, C, final_maps, profile.embed, writer,
@@ -232,7 +239,9 @@ def _run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path 
         paths = {"steps": profile.embed.path_steps, "interpolation": "slerp", "count": len(path_items),
                  "endpoints": "each class's most confidently classified generated sample"
                               + (", and the sample pairs asked for with --path" if profile.embed.extra_paths else ""),
-                 "items": path_items, "notes": path_notes, "maps": path_maps,
+                 "items": path_items, "notes": path_notes, **path_placed,
+                 "layer_labels_rule": f"k-NN (k={profile.embed.knn_k}) vote of the cache's samples in the layer's "
+                                      "PCA-50 space: the class each layer's neighbourhood gives a path point",
                  "files": {k: writer.save(f"paths/{k}.npy", path_rec.samples[k]) for k in PATH_KEYS}}
     stages.update()
     labels, source = rec.samples["label"], rec.samples["source"]

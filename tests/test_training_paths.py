@@ -169,3 +169,17 @@ def test_latent_paths_are_recorded_and_placed_on_the_final_maps(cache):
     xy, ids = cache.embedding("g2", "generated", "pca")
     start = cache.path_map("g2", "generated", "pca")[0]
     np.testing.assert_allclose(start, xy[np.searchsorted(ids, items[0]["from"]["sample"])], atol=1e-3)
+
+
+def test_each_layer_says_what_class_a_path_point_is(cache):
+    """paths.layer_labels: per generated/joint set, the k-NN class of every path point in that layer;
+    at the image (g_out) it mostly agrees with the classifier, which reads the same image."""
+    block = cache.paths()
+    entries = {(e["layer"], e["source"]): e for e in block["layer_labels"]}
+    assert ("g1", "generated") in entries and ("d3", "joint") in entries
+    n = block["count"] * block["steps"]
+    labels = cache.path_arrays()["label"]
+    for entry in entries.values():
+        votes = cache.array(entry["file"])
+        assert votes.shape == (n,) and votes.min() >= 0 and votes.max() < 10
+    assert (cache.array(entries[("g_out", "generated")]["file"]) == labels).mean() >= 0.6
