@@ -16,7 +16,8 @@ from gan_core.cache import CacheError
 
 from . import callbacks_series, ids, layout, measures, panels
 from .data import Atlas, Run, atlas_figure_dict, error_parts
-from .figures import COLOR_MODES, Panel, class_of_trace, map_figure, path_trace, pin_trace, selected_positions, stride
+from .figures import (COLOR_MODES, Panel, class_of_trace, map_figure, path_trace, pin_trace, selected_positions,
+                      selection_state, stride)
 from .series import slider_epoch
 from .figures_metrics import faithfulness_text
 
@@ -98,7 +99,7 @@ def build_atlas(run: Run, view: dict, selection=None, pinned=None, hidden=None, 
             trace["selectedpoints"] = selected_positions(trace.get("customdata", []), sel)
         data[p * stride(n) + n] = pin_trace(_pin_point(run, key, view, pinned), p)
     data += [path_trace(_path_points(run, key, view, path), p, 4, run.class_names) for p, key in enumerate(run.map_specs())]
-    return {**fig, "data": data}
+    return {**fig, "data": data, "layout": {**fig["layout"], **selection_state(sel)}}
 
 
 def render_page(search):
@@ -166,6 +167,7 @@ def render_atlas(view, selection, pinned, hidden, path=None):
         patch["data"][t]["visible"] = "legendonly" if c in hidden_set else True
         if "selectedpoints" in trace:
             patch["data"][t]["selectedpoints"] = trace["selectedpoints"]
+    patch["layout"].update(selection_state(_selection_ids(selection)))  # the store's set, never plotly's own box
     return patch
 
 

@@ -20,6 +20,7 @@ Never use pointNumber as an id: it is only a position inside one class trace.
 from __future__ import annotations
 
 import base64
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -89,6 +90,19 @@ def selected_positions(trace_ids: Sequence[int], selected: np.ndarray | None) ->
     if len(trace_ids) == 0:
         return []
     return np.flatnonzero(np.isin(np.asarray(trace_ids), selected)).tolist()
+
+
+def selection_state(selected: np.ndarray | None) -> dict:
+    """Layout keys that make `selected` (the server's selection) the only selection plotly shows.
+    After a box or lasso, plotly.js keeps the drawn shape in `layout.selections` and, on every
+    redraw, re-selects the points inside it in that subplot, overriding the `selectedpoints` sent
+    here (on dense maps a few edge points differ). So the shape is dropped (`selections: []`), and
+    `selectionrevision` changes with the selected set: plotly then takes both `selections` and every
+    trace's `selectedpoints` from the figure instead of restoring its own (uirevision rules)."""
+    if selected is None:
+        return {"selections": [], "selectionrevision": "sel-none"}
+    ids = np.unique(np.asarray(selected, dtype="<i8"))
+    return {"selections": [], "selectionrevision": f"sel-{len(ids)}-{zlib.crc32(ids.tobytes()):08x}"}
 
 
 def b64(values) -> dict:
@@ -236,7 +250,9 @@ def atlas_figure_dict(rows: Sequence[tuple[str, Sequence[Panel]]], class_names: 
             p += 1
         y_px += -(-len(panels) // cols) * (TITLE_PX + PANEL_PX + GAP_PX)
     traces += legend_traces(class_names, hidden, color_by)
-    layout.update(height=height, margin=dict(l=0, r=70 if color_by != "class" else 0, t=0, b=0),
+    # the legend sits in the band reserved for it at the top (above the plot area it would add a top margin)
+    layout["legend"].update(yanchor="top")
+    layout.update(selection_state(sel), height=height, margin=dict(l=0, r=70 if color_by != "class" else 0, t=0, b=0),
                   annotations=annotations, shapes=shapes)
     return {"data": traces, "layout": layout}
 
@@ -254,8 +270,8 @@ def map_figure(panel: Panel, class_names: Sequence[str], color_by: str = "class"
     traces = panel_traces(panel, 0, class_names, color_by, hidden, sel, pinned, 6) + \
         legend_traces(class_names, hidden, color_by) + [path_trace(path, 0, 6, class_names)]
     layout = _layout(color_by, uirevision)
-    layout.update(margin=dict(l=4, r=4, t=40, b=4), xaxis=dict(visible=False), yaxis=dict(visible=False),
-                  plot_bgcolor="#ffffff")
+    layout.update(selection_state(sel), margin=dict(l=4, r=4, t=40, b=4), xaxis=dict(visible=False),
+                  yaxis=dict(visible=False), plot_bgcolor="#ffffff")
     return _figure({"data": traces, "layout": layout})
 
 

@@ -80,21 +80,18 @@ def epoch_control(run: Run, view: dict) -> html.Div:
     epochs = run.series.epochs()
     marks = {i: f"{e}" for i, e in enumerate(epochs)}
     marks[len(epochs)] = {"label": "final", "style": {"fontWeight": 600}}
-    return html.Div(id=ids.EPOCH_BOX, className="controls epoch-controls", hidden=not epochs, children=[
-        html.Div(className="control epoch-control", children=[
-            html.Span("epoch", className="label", title="training epoch of the weights the maps show"),
-            html.Div(className="epoch-slider", children=dcc.Slider(
-                id=ids.EPOCH, min=0, max=len(epochs), step=1, marks=marks, value=slider_position(epochs, view["epoch"]),
-                allow_direct_input=False, included=False, updatemode="mouseup"))]),
-        html.Div(id=ids.EPOCH_NOTE, className="muted epoch-note", children=panels.epoch_note(run, view)),
-    ])
+    return html.Div(id=ids.EPOCH_BOX, className="control-group epoch-control", hidden=not epochs, children=[
+        html.Span("epoch", className="label", title="training epoch of the weights the maps show"),
+        html.Div(className="epoch-slider", children=dcc.Slider(
+            id=ids.EPOCH, min=0, max=len(epochs), step=1, marks=marks, value=slider_position(epochs, view["epoch"]),
+            allow_direct_input=False, included=False, updatemode="mouseup"))])
 
 
 def path_control(run: Run) -> html.Div:
     """The latent-path picker, and two class menus that find the precomputed path between them.
     Always in the page (their callback reads them); hidden when the cache has no paths."""
     items, classes = run.latent.items, [{"label": n, "value": c} for c, n in enumerate(run.class_names)]
-    return html.Div(id=ids.PATH_BOX, className="controls path-controls", hidden=not items, children=[
+    return html.Div(id=ids.PATH_BOX, className="control-group path-controls", hidden=not items, children=[
         html.Div(className="control", children=[
             html.Span("latent path", className="label"),
             dcc.Dropdown(id=ids.PATH, value=None, placeholder="none", clearable=True, searchable=False,
@@ -112,6 +109,8 @@ def path_control(run: Run) -> html.Div:
 
 
 def controls(run: Run, view: dict) -> html.Div:
+    """Two rows: projection, colour and "open large"; then the epoch slider beside the latent-path
+    controls (each hidden without its data), the epoch note, and the path strip (compact)."""
     return html.Div(className="controls-block", children=[html.Div(className="controls", children=[
         html.Div(className="control", children=[
             html.Span("projection", className="label"),
@@ -127,18 +126,21 @@ def controls(run: Run, view: dict) -> html.Div:
                          clearable=True, searchable=False,
                          options=[{"label": f"{s.layer} ({s.source}) · {s.label}", "value": key}
                                   for key, s in run.map_specs().items()])]),
-    ]), epoch_control(run, view), path_control(run),
+    ]), html.Div(className="controls controls-series", hidden=not (run.series.epochs() or run.latent.items),
+                 children=[epoch_control(run, view), path_control(run)]),
+        html.Div(id=ids.EPOCH_NOTE, className="muted epoch-note", hidden=not run.series.epochs(),
+                 children=panels.epoch_note(run, view)),
         html.Div(id=ids.PATH_STRIP, className="path-strip hidden")])
 
 
 def atlas_card(run: Run, figure: dict) -> html.Div:
     _, notes = run.groups()
     return html.Div(className="maps", children=[
-        html.P("Hover a point to see its digit; drag a box (or lasso, from the toolbar) to select; click a point "
-               "to pin it; double-click to clear the selection; click a map's title (⤢) to open it large; "
-               "in the legend, click a class to hide it everywhere, double-click to isolate it."
-               + (" The epoch slider shows the tracked samples at earlier checkpoints." if run.series.epochs() else "")
-               + (" A latent path is drawn through the final maps (●start, ■end, ◆flip)." if run.latent.items else ""),
+        html.P("Hover a point for its digit · drag a box (or lasso, in the toolbar) to select · click a point to pin "
+               "it · double-click a map to clear the selection · click a map's title (⤢) to open it large · legend: "
+               "click a class to hide it everywhere, double-click to isolate it."
+               + (" The epoch slider shows tracked samples at earlier checkpoints." if run.series.epochs() else "")
+               + (" A chosen latent path is drawn on the final maps (●start, ■end, ◆flip)." if run.latent.items else ""),
                className="muted hint"),
         html.Div(className="atlas-card", children=[
             dcc.Graph(id=ids.ATLAS, figure=figure, config=GRAPH_CONFIG, clear_on_unhover=True,

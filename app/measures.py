@@ -39,6 +39,14 @@ def headline(run: Run, metric: str = "knn_accuracy") -> str:
     return f"{METRICS[metric]}, " + " · ".join(parts) if parts else ""
 
 
+def charts_title(separability: bool, mixing: bool, training: bool) -> str:
+    """The folded summary's tooltip: which charts opening the panel shows."""
+    parts = [name for have, name in ((separability, "class separability along the network"),
+                                     (mixing, "real vs generated in the joint maps"),
+                                     (training, "k-NN accuracy and class shares over training")) if have]
+    return "Click to show or hide the charts: " + "; ".join(parts) + "."
+
+
 def training_sources(run: Run) -> list[str]:
     block = over_training(run.manifest)
     present = {source for _, source in training_rows(run.manifest, block)} if block else set()
@@ -109,10 +117,12 @@ def panel(run: Run, view: dict) -> html.Details:
     notes = unmeasured(run.manifest)
     sep_fig = separability(run, method=view.get("method")) if has else {"data": [], "layout": {}}
     mix_fig = mixing_figure(mixing, run.class_names) if mixing else {"data": [], "layout": {}}
-    return html.Details(id=ids.MEASURES, open=True, hidden=not (has or has_training), className="measures card", children=[
-        html.Summary(className="measures-summary", children=[
+    # folded by default so the maps start on the first screen; the summary keeps the headline numbers
+    return html.Details(id=ids.MEASURES, open=False, hidden=not (has or has_training), className="measures card", children=[
+        html.Summary(className="measures-summary", title=charts_title(has, bool(mixing), has_training), children=[
             html.Span("Where does class information form?", className="measures-title"),
-            html.Span(headline(run) if has else "", className="muted measures-headline")]),
+            html.Span(headline(run) if has else "", className="muted measures-headline"),
+            html.Span(className="measures-toggle")]),  # "show charts" / "hide charts" (atlas.css)
         html.Div(className="measures-controls", children=[
             html.Div(className="control", children=[
                 html.Span("measure", className="label"),

@@ -188,8 +188,9 @@ def no_path_text(run: Run, a: int, b: int) -> str:
 
 
 def path_strip(run: Run, path, view: dict) -> tuple[list, str]:
-    """(children, className) of the strip under the controls: the chosen path's K images in order,
-    each step's predicted class and confidence under it, flips outlined in red."""
+    """(children, className) of the strip under the controls, one compact row: the chosen path's K
+    images in order (each step's predicted class and confidence under it, flips outlined in red),
+    then what the path is and how it was placed on the maps."""
     item = run.latent.item(path)
     if item is None:
         return [], "path-strip hidden"
@@ -198,8 +199,9 @@ def path_strip(run: Run, path, view: dict) -> tuple[list, str]:
         html.Span(f" · {run.latent.block.get('interpolation', 'interpolated')} in z, {run.latent.steps} steps",
                   className="muted")])
     if view.get("epoch") is not None:
-        return [title, html.P("Latent paths live on the final maps: move the epoch slider to final to see this "
-                              "path drawn through them.", className="muted path-epoch")], "path-strip"
+        return [html.Div(className="path-text", children=[title, html.P(
+            "Latent paths live on the final maps: move the epoch slider to final to see this path drawn through "
+            "them.", className="muted path-epoch")])], "path-strip"
     conf, flips = item.get("confidence") or [], set(item.get("flips") or [])
     cells = []
     for step, label in enumerate(item["labels"][:run.latent.steps]):
@@ -208,7 +210,7 @@ def path_strip(run: Run, path, view: dict) -> tuple[list, str]:
         flip = step in flips
         cells.append(html.Div(className="path-step" + (" flip" if flip else ""),
                               title=f"step {step}: classifier says {name}{c}" + (" (the prediction flips here)" if flip else ""),
-                              children=[html.Img(src=_path_url(run, path * run.latent.steps + step), width=56, height=56,
+                              children=[html.Img(src=_path_url(run, path * run.latent.steps + step), width=40, height=40,
                                                  alt=f"path {path} step {step}"),
                                         html.Span([html.B(name), c], className="path-caption")]))
     method = view.get("method")
@@ -219,6 +221,6 @@ def path_strip(run: Run, path, view: dict) -> tuple[list, str]:
              "path point for its digit." + (f" Placed by {placement.rstrip('.')}." if placement else "") if drawn else
              f"No {name} map has this path placed; try another projection.")
     endpoints = run.latent.block.get("endpoints")
-    return [title, html.Div(cells, className="path-steps"),
-            html.P([where, f" Endpoints: {endpoints.rstrip('.')}." if isinstance(endpoints, str) else ""],
-                   className="muted path-where")], "path-strip"
+    return [html.Div(cells, className="path-steps"), html.Div(className="path-text", children=[
+        title, html.P([where, f" Endpoints: {endpoints.rstrip('.')}." if isinstance(endpoints, str) else ""],
+                      className="muted path-where")])], "path-strip"

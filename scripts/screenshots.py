@@ -30,7 +30,7 @@ def main() -> None:
     from app import create_app
     from app.settings import Settings
     from gan_core.cache import Cache
-    from tests.browser_support import CHROME, CHROME_FLAGS, DRIVER, open_page, wait_for
+    from tests.browser_support import CHROME, CHROME_FLAGS, DRIVER, open_measures, open_page, wait_for
 
     app = create_app(settings=Settings(cache_root=args.cache, cache_dir=Path(tempfile.mkdtemp())))
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
@@ -48,10 +48,11 @@ def main() -> None:
         driver.set_window_size(1500, 1300)
         driver.get(url)
         wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#separability-graph .js-plotly-plot"), 90, "the chart")
+        open_measures(driver)  # folded by default
         time.sleep(3)
         panel = driver.find_element(By.ID, "measures-panel")
         panel.screenshot(str(args.out / "separability.png"))
-        open_page(driver, url)  # folds the measurements panel
+        open_page(driver, url)  # a fresh page: the measurements panel folded again
         driver.find_element(By.CSS_SELECTOR, "#epoch-slider [role=slider]").send_keys(Keys.HOME)
         wait_for(lambda: driver.find_element(By.ID, "epoch-note").text.startswith("Epoch"), 30, "the epoch view")
         time.sleep(4)

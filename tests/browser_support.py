@@ -88,6 +88,12 @@ window.__t = {
     return [r.left + ax[0]._offset + 0.2 * ax[0]._length, r.top + ax[1]._offset + 0.2 * ax[1]._length,
             r.left + ax[0]._offset + 0.8 * ax[0]._length, r.top + ax[1]._offset + 0.8 * ax[1]._length];
   },
+  // the data of a dcc.Store, read from Dash's own state (the server's truth, e.g. 'selection-store')
+  storeData: function (id) {
+    var state = window.store.getState(), node = state.layout;
+    state.paths.strs[id].forEach(function (k) { node = node[k]; });
+    return node.props.data;
+  },
   selectedIds: function (p) {
     var out = [];
     this.gd().data.forEach(function (t) {
@@ -165,10 +171,23 @@ def hover_tip(browser, x, y):
 
 
 def open_page(browser, served):
+    """Load the page (the measurements panel is folded by default, so the maps start on the first screen)."""
     browser.get(served)
     wait_for(lambda: browser.execute_script(
         "var g = document.querySelector('#atlas-graph .js-plotly-plot'); return g && g._fullData && g._fullData.length"),
         60, "the atlas figure")
     browser.execute_script(JS_HELPERS)
-    browser.execute_script("var m = document.getElementById('measures-panel'); if (m) m.open = false;")
     time.sleep(0.5)
+
+
+def open_measures(browser, graph="separability-graph"):
+    """Unfold the measurements panel with a click on its summary line, as a user would, and wait until
+    `graph` has been redrawn at its on-screen width (it was drawn while folded)."""
+    from selenium.webdriver.common.by import By
+
+    panel = browser.find_element(By.ID, "measures-panel")
+    if not panel.get_attribute("open"):
+        panel.find_element(By.TAG_NAME, "summary").click()
+    wait_for(lambda: browser.execute_script(
+        "var g = document.querySelector('#' + arguments[0] + ' .js-plotly-plot'), w = g && g.getBoundingClientRect().width;"
+        "return !!(w && g._fullLayout && Math.abs(g._fullLayout.width - w) < 2)", graph), 20, f"{graph} drawn unfolded")

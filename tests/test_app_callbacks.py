@@ -201,10 +201,26 @@ def test_render_atlas_full_and_patch(env):
     with trigger(f"{ids.SELECTION}.data", {"ids": [1, 2]}):
         patch = callbacks.render_atlas(view, {"ids": [1, 2], "origin": "g1/generated"}, None, [])
     assert type(patch).__name__ == "Patch"
+    # the boxed map shows the store's set too: plotly's own box is dropped and selectionrevision follows the set
+    merge = [op for op in patch.to_plotly_json()["operations"] if op["location"] == ["layout"]]
+    assert merge == [{"operation": "Merge", "location": ["layout"], "params": {"value": {
+        "selections": [], "selectionrevision": _full_sel(run, view, [1, 2])["layout"]["selectionrevision"]}}}]
+    assert full["layout"]["selections"] == [] and full["layout"]["selectionrevision"] == "sel-none"
     for bad in (None, {}, {"run": "ghost"}, {**view, "epoch": [1]}, {**view, "color": "x"}, {**view, "method": 3},
                 {**view, "method": "nope"}):
         with trigger(f"{ids.VIEW}.data", bad):
             assert callbacks.render_atlas(bad, None, None, None) is no_update
+
+
+def _full_sel(run, view, chosen):
+    return callbacks.build_atlas(run, view, {"ids": chosen, "origin": "g1/generated"})
+
+
+def test_selection_revision_follows_the_selected_set(env):
+    _, run, view = env
+    revs = {tuple(c): _full_sel(run, view, c)["layout"]["selectionrevision"] for c in ([1, 2], [2, 1], [1, 3], [])}
+    assert revs[(1, 2)] == revs[(2, 1)] and len({revs[(1, 2)], revs[(1, 3)], revs[()], "sel-none"}) == 4
+    assert callbacks.build_atlas(run, view)["layout"]["selectionrevision"] == "sel-none"
 
 
 def test_grid_and_pin_panels(env):

@@ -65,6 +65,9 @@ def test_hidden_classes_are_legendonly_and_selection_positions():
     assert sorted(picked) == sorted(chosen)
     assert selected_positions([], np.array([1])) == []
     assert selected_positions([5, 6], None) is None
+    # the focus view shows the server's set, never plotly's own box (see figures.selection_state)
+    assert fig.layout.selections == () and fig.layout.selectionrevision.startswith(f"sel-{len(chosen)}-")
+    assert map_figure(panel, NAMES).layout.selectionrevision == "sel-none"
 
 
 def test_atlas_figure_layout_and_trace_arithmetic():

@@ -255,17 +255,21 @@ def test_page_carries_epoch_and_path_data_for_the_tooltip(env):
 
 def test_controls_hidden_without_series_or_paths(env):
     from app import layout
+    from tests.test_app_measures import _find
 
     run, view = env
     old = callbacks._run("synth2")
     block = layout.controls(old, callbacks.default_view(old))
-    boxes = {c.id: c.hidden for c in block.children if getattr(c, "id", None) in (ids.EPOCH_BOX, ids.PATH_BOX)}
-    assert boxes == {ids.EPOCH_BOX: True, ids.PATH_BOX: True}
+    assert {i: _find(block, i).hidden for i in (ids.EPOCH_BOX, ids.PATH_BOX, ids.EPOCH_NOTE)} == dict.fromkeys(
+        (ids.EPOCH_BOX, ids.PATH_BOX, ids.EPOCH_NOTE), True)
+    assert block.children[1].hidden  # the slider/path row itself, so no empty row takes space
     block = layout.controls(run, view)
-    boxes = {c.id: c.hidden for c in block.children if getattr(c, "id", None) in (ids.EPOCH_BOX, ids.PATH_BOX)}
-    assert boxes == {ids.EPOCH_BOX: False, ids.PATH_BOX: False}
-    slider = block.children[1].children[0].children[1].children
+    assert {i: _find(block, i).hidden for i in (ids.EPOCH_BOX, ids.PATH_BOX, ids.EPOCH_NOTE)} == dict.fromkeys(
+        (ids.EPOCH_BOX, ids.PATH_BOX, ids.EPOCH_NOTE), False)
+    # the slider and the path controls share one row
+    assert [c.id for c in block.children[1].children] == [ids.EPOCH_BOX, ids.PATH_BOX] and not block.children[1].hidden
+    slider = _find(block, ids.EPOCH)
     assert slider.value == 3 and slider.marks[3]["label"] == "final" and slider.marks[0] == "1"
-    labels = [o["label"] for o in block.children[2].children[0].children[1].options]
+    labels = [o["label"] for o in _find(block, ids.PATH).options]
     assert all(" → " in lab and "flip" in lab for lab in labels)
     assert np.array_equal(run.series.tracked()[:3], run.series.samples(3)["ids"][:3])
