@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 import shutil
 from pathlib import Path
 
@@ -43,8 +44,22 @@ SOURCE_CODES = {"generated": 0, "real": 1}
 SAMPLE_ARRAYS = ("images", "source", "label", "confidence", "d_score", "z")
 
 
-def rebuild_command(cache_dir: Path | str, profile: str = "demo") -> str:
-    return f"python -m precompute --profile {profile} --out {cache_dir}"
+def rebuild_command(cache_dir: Path | str, profile: str = "demo", argv: list | None = None) -> str:
+    """The command that rebuilds `cache_dir`: the run's own flags when the manifest recorded them
+    (a run made with --path or --methods rebuilds as itself), with --out pointing here and --force,
+    since the same configuration would otherwise count as up to date."""
+    args = ["--profile", profile]
+    if isinstance(argv, list) and all(isinstance(a, str) for a in argv):
+        args, skip = [], False
+        for a in argv:
+            if skip:
+                skip = False
+            elif a == "--out":
+                skip = True
+            elif not (a.startswith("--out=") or a == "--force"):
+                args.append(a)
+    return " ".join(["python -m precompute", *(shlex.quote(a) for a in args), "--out", shlex.quote(str(cache_dir)),
+                     "--force"])
 
 
 class CacheError(Exception):
@@ -180,9 +195,9 @@ class Cache:
             raise CacheCorruptError(f"{manifest_path} is not valid JSON ({exc})", self.fix) from exc
         if not isinstance(self.manifest, dict):
             raise CacheCorruptError(f"{manifest_path} is not a JSON object", self.fix)
-        profile = (self.manifest.get("run") or {}).get("profile") if isinstance(self.manifest.get("run"), dict) else None
-        if profile in ("smoke", "demo", "full"):  # rebuild what it was, not always the demo
-            self.fix = rebuild_command(self.path, profile)
+        run = self.manifest.get("run") if isinstance(self.manifest.get("run"), dict) else {}
+        if run.get("profile") in ("smoke", "demo", "full"):  # rebuild what it was, not always the demo
+            self.fix = rebuild_command(self.path, run["profile"], run.get("argv"))
         version = self.manifest.get("schema_version")
         if version != SCHEMA_VERSION:
             raise CacheStaleError(f"{self.path} has cache schema version {version}, this app reads version "

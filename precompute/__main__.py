@@ -38,7 +38,19 @@ def _path_pair(text: str) -> tuple:
     m = re.fullmatch(r"\s*(\d+)\s*:\s*(\d+)\s*", text)
     if not m:
         raise argparse.ArgumentTypeError(f"{text!r}: write two generated sample ids as A:B, e.g. 12:345")
+    if m.group(1) == m.group(2):
+        raise argparse.ArgumentTypeError(f"{text!r}: a path needs two different samples")
     return int(m.group(1)), int(m.group(2))
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -93,10 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--path", type=_path_pair, action="append", default=[], metavar="A:B",
                    help="also a latent path between generated samples A and B (ids as the dashboard shows "
                         "them; repeatable)")
-    p.add_argument("--training-samples", type=int, default=None, metavar="N",
+    p.add_argument("--training-samples", type=_non_negative, default=None, metavar="N",
                    help="samples per source followed through the per-epoch checkpoints, 0 to skip the "
                         "training series (default: the profile's: 200 or 512)")
-    p.add_argument("--seed", type=int, default=None, help="seed for z, the real subset and the maps (default: 0)")
+    p.add_argument("--seed", type=_non_negative, default=None, help="seed for z, the real subset and the maps (default: 0)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                    help="logging detail (default: INFO)")
     return p

@@ -108,6 +108,13 @@ class TrainingSeries:
         self.classifier = classifier
         self.n_classes, self.keep = n_classes, keep
         self.rows = tracked_rows(rec, cfg.evolution_samples)
+        n = min(len(self.rows["generated"]), len(self.rows["real"]))
+        if n < cfg.evolution_samples:
+            log.warning("training series: %d samples per source asked, the run has %d generated and %d real; "
+                        "tracking those", cfg.evolution_samples, len(self.rows["generated"]), len(self.rows["real"]))
+        if n < 3 * cfg.tsne_perplexity + 2:
+            log.warning("training series: %d tracked samples per source is too few for t-SNE (perplexity %g needs "
+                        "%d); its per-epoch maps are skipped", n, cfg.tsne_perplexity, int(3 * cfg.tsne_perplexity) + 2)
         self.methods = [m for m in MAPPED_METHODS if m in cfg.methods]
 
     def epochs(self, ckpts: dict, final_epoch: int) -> list[int]:

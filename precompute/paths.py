@@ -62,12 +62,14 @@ def flips(labels) -> list[int]:
 def record_paths(G, D, C, rec: Recording, n_classes: int, mode: str, steps: int,
                  sample_pairs: tuple = ()) -> tuple[Recording | None, list[dict], list[str]]:
     """(recording of every path point, the manifest's path items, notes on pairs left out).
-    `sample_pairs`: extra (id, id) pairs of generated sample ids chosen by the user."""
+    `sample_pairs`: extra (id, id) pairs of generated sample ids chosen by the user; each item says
+    whether it joins two class anchors (`chosen: "classes"`) or two samples asked for ("samples")."""
     anchors, notes = class_anchors(rec), []
-    ends = []
+    ends, chosen = [], []
     for a, b in class_pairs(n_classes, mode):
         if a in anchors and b in anchors:
             ends.append((anchors[a], anchors[b]))
+            chosen.append("classes")
         else:
             notes.append(f"no path {a} to {b}: the generator drew no {a if a not in anchors else b} in this run")
     generated = set(rec.rows["generated"].tolist())
@@ -76,6 +78,7 @@ def record_paths(G, D, C, rec: Recording, n_classes: int, mode: str, steps: int,
             raise ValueError(f"path {a}:{b}: both ends must be generated sample ids "
                              f"({min(generated)}..{max(generated)})")
         ends.append((int(a), int(b)))
+        chosen.append("samples")
     if not ends:
         return None, [], notes
     z = rec.samples["z"]
@@ -87,7 +90,7 @@ def record_paths(G, D, C, rec: Recording, n_classes: int, mode: str, steps: int,
     items = []
     for p, (a, b) in enumerate(ends):
         lab = labels[p * steps:(p + 1) * steps].tolist()
-        items.append({"id": p, "from": {"sample": a, "label": int(rec.samples["label"][a])},
+        items.append({"id": p, "chosen": chosen[p], "from": {"sample": a, "label": int(rec.samples["label"][a])},
                       "to": {"sample": b, "label": int(rec.samples["label"][b])},
                       "labels": lab, "confidence": [round(float(c), 4) for c in conf[p * steps:(p + 1) * steps]],
                       "flips": flips(lab)})

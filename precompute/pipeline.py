@@ -16,7 +16,7 @@ import torch
 from sklearn.neighbors import KNeighborsClassifier
 from tqdm import tqdm
 
-from gan_core.cache import MANIFEST, SCHEMA_VERSION, CacheWriter, embedding_file, path_map_file
+from gan_core.cache import MANIFEST, SCHEMA_VERSION, Cache, CacheError, CacheWriter, embedding_file, path_map_file
 from gan_core.data import load_idx_dataset, to_model_range
 from gan_core.layers import LAYERS, display_label
 from gan_core.models import Classifier, Discriminator, Generator
@@ -183,11 +183,13 @@ def run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path |
 
 
 def _up_to_date(out_dir: Path, fingerprint: dict) -> bool:
+    """The same configuration AND every file the manifest lists present at its size (a damaged
+    cache of the same configuration is rebuilt, not declared up to date)."""
     try:
-        manifest = json.loads((out_dir / MANIFEST).read_text())
-    except (OSError, ValueError):
+        cache = Cache(out_dir)
+    except CacheError:
         return False
-    return manifest.get("schema_version") == SCHEMA_VERSION and manifest.get("fingerprint") == fingerprint
+    return cache.manifest.get("fingerprint") == fingerprint
 
 
 def _run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path | None, command: str | None,
@@ -248,7 +250,8 @@ def _run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path 
     manifest = {
         "fingerprint": fingerprint,
         "run": {"name": out_dir.name, "profile": profile.name, "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                "command": command or " ".join(shlex.quote(a) for a in sys.argv), "device": str(device),
+                "command": command or "python -m precompute " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+                "argv": sys.argv[1:] if command is None else None, "device": str(device),
                 "seconds": round(time.time() - t_start, 1)},
         "config": config,
         "versions": library_versions(),

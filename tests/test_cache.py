@@ -86,6 +86,22 @@ def test_fix_command_keeps_the_runs_profile(tmp_path):
         Cache(tmp_path / "run")
 
 
+def test_fix_command_replays_the_runs_own_flags(tmp_path):
+    run = _committed(tmp_path, run={"profile": "smoke", "argv": ["--profile", "smoke", "--out", "elsewhere",
+                                                                 "--path", "3:10", "--force", "--paths=none"]})
+    assert Cache(run).fix == f"python -m precompute --profile smoke --path 3:10 --paths=none --out {run} --force"
+
+
+def test_a_damaged_cache_is_not_up_to_date(tmp_path):
+    from precompute.pipeline import _up_to_date
+
+    run = _committed(tmp_path, fingerprint={"config": 1})
+    assert _up_to_date(run, {"config": 1}) and not _up_to_date(run, {"config": 2})
+    emb = run / "embeddings" / "g1__generated__pca.npy"
+    emb.write_bytes(emb.read_bytes()[:-8])  # truncated: the same command must rebuild, not say "up to date"
+    assert not _up_to_date(run, {"config": 1})
+
+
 def test_truncated_array(tmp_path):
     _committed(tmp_path)
     f = tmp_path / "run" / "embeddings" / "g1__generated__pca.npy"

@@ -25,6 +25,9 @@ def run_cli(*args, timeout=120):
     (["--device", "tpu"], "choose auto, cpu, cuda"),
     (["--path", "3-8"], "write two generated sample ids as A:B"),
     (["--paths", "some"], "invalid choice: 'some'"),
+    (["--path", "4:4"], "a path needs two different samples"),
+    (["--seed", "-1"], "must be 0 or more"),
+    (["--training-samples", "-1"], "must be 0 or more"),
 ])
 def test_bad_flags_exit_2_with_one_line(args, message, tmp_path):
     proc = run_cli(*args, "--out", str(tmp_path / "out"))
@@ -41,7 +44,6 @@ def test_bad_flags_exit_2_with_one_line(args, message, tmp_path):
     (["--device", "cuda:7"], "CUDA is not available"),
     (["--out", "/proc/x"], "cannot write in /proc"),
     (["--path", "0:300"], "generated sample ids run from 0 to 299"),
-    (["--training-samples", "-1"], "evolution_samples must be 0 (off) or more"),
 ])
 def test_bad_paths_and_values_exit_1_and_write_nothing(extra, message, tmp_path):
     if "cuda" in extra[-1]:

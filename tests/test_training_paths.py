@@ -154,7 +154,7 @@ def test_latent_paths_are_recorded_and_placed_on_the_final_maps(cache):
     samples = cache.samples()
     for item in items:
         assert item["labels"][0] == item["from"]["label"] and item["labels"][-1] == item["to"]["label"]
-        assert item["flips"] == flips(item["labels"])
+        assert item["flips"] == flips(item["labels"]) and item["chosen"] == "classes"
         rows = arrays["path"] == item["id"]
         np.testing.assert_array_equal(arrays["step"][rows], np.arange(k))
         np.testing.assert_allclose(arrays["z"][rows][0], samples["z"][item["from"]["sample"]], atol=1e-5)
@@ -183,3 +183,25 @@ def test_each_layer_says_what_class_a_path_point_is(cache):
         votes = cache.array(entry["file"])
         assert votes.shape == (n,) and votes.min() >= 0 and votes.max() < 10
     assert (cache.array(entries[("g_out", "generated")]["file"]) == labels).mean() >= 0.6
+
+
+def test_record_paths_between_chosen_samples_and_missing_classes():
+    """With untrained models (few classes generated), absent class pairs are noted, not invented;
+    a path between two chosen samples is kept and marked as such; a non-generated id is refused."""
+    import torch
+
+    from gan_core.models import Classifier, Discriminator, Generator
+    from precompute.paths import record_paths
+    from precompute.record import record_inputs
+
+    torch.manual_seed(0)
+    G, D, C = Generator(128, 8).eval(), Discriminator(8).eval(), Classifier(8, 10).eval()
+    rec = record_inputs(G, D, C, torch.randn(40, 128), np.zeros((5, 28, 28), np.uint8), np.zeros(5))
+    path_rec, items, notes = record_paths(G, D, C, rec, 10, "neighbours", 4, sample_pairs=((0, 7),))
+    present = set(rec.samples["label"][:40].tolist())
+    assert len(items) == sum(a in present and b in present for a, b in class_pairs(10, "neighbours")) + 1
+    assert len(notes) == 10 - (len(items) - 1) and all("drew no" in n for n in notes)
+    assert items[-1]["chosen"] == "samples" and (items[-1]["from"]["sample"], items[-1]["to"]["sample"]) == (0, 7)
+    assert path_rec.samples["images"].shape == (4 * len(items), 28, 28)
+    with pytest.raises(ValueError, match="both ends must be generated sample ids"):
+        record_paths(G, D, C, rec, 10, "none", 4, sample_pairs=((0, 42),))
