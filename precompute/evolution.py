@@ -11,7 +11,8 @@ Alignment runs backwards from the final maps, which anchor the series: the last 
 the final map restricted to the tracked samples; each earlier epoch's t-SNE starts from the next
 epoch's map (openTSNE, initialisation from a given layout) and every map, PCA included, is then
 rotated/scaled onto the next one (Procrustes), so a point moves only as its neighbourhood changes.
-UMAP maps are not made per epoch (AlignedUMAP costs minutes here); the final maps keep it.
+UMAP maps are not made per epoch (umap-learn's AlignedUMAP would be the way; not built yet, to
+keep the demo build short); the final maps keep UMAP.
 """
 from __future__ import annotations
 
