@@ -216,7 +216,8 @@ def _run(profile: Profile, out_dir: Path, device: torch.device, train_dir: Path 
         log.info("%s is up to date with this configuration; nothing to do (--force rebuilds it)", out_dir)
         return out_dir
     if (out_dir / MANIFEST).is_file():
-        log.info("%s holds a cache of another configuration; it is replaced when the new one is complete", out_dir)
+        log.info("%s holds a cache of another configuration (or a damaged one); it is replaced when the new "
+                 "one is complete", out_dir)
     rec = record_all(G, D, C, data, profile.record)
     stages.update()
     writer = CacheWriter(out_dir, fingerprint)
