@@ -14,12 +14,11 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, get_
 
 from gan_core.cache import CacheError
 
-from . import callbacks_series, ids, layout, measures, panels
+from . import callbacks_focus, callbacks_series, ids, layout, measures, panels, stores
+from .callbacks_focus import open_focus, render_focus  # noqa: F401 - tests call them as callbacks.*
 from .data import Atlas, Run, atlas_figure_dict, error_parts
-from .figures import (COLOR_MODES, Panel, class_of_trace, map_figure, path_trace, pin_trace, selected_positions,
-                      selection_state, stride)
+from .figures import COLOR_MODES, class_of_trace, path_trace, pin_trace, selected_positions, selection_state, stride
 from .series import slider_epoch
-from .figures_metrics import faithfulness_text
 
 log = logging.getLogger(__name__)
 _STATE: dict = {}
@@ -45,21 +44,10 @@ def _view_run(view) -> Run | None:
     back from the browser, so it is input like any other), or names an epoch the run lacks."""
     if not isinstance(view, dict) or not (view.get("epoch") is None or type(view.get("epoch")) is int):
         return None
-    if not isinstance(view.get("method"), str) or view.get("color") not in COLOR_MODES:
+    if not isinstance(view.get("method"), str) or not stores.one_of(view.get("color"), COLOR_MODES):
         return None
     run = _run(view.get("run"))
     return run if run is not None and (view["epoch"] is None or run.series.valid(view["epoch"])) else None
-
-
-def _selection_ids(selection) -> np.ndarray | None:
-    if not isinstance(selection, dict) or not isinstance(selection.get("ids"), list):
-        return None
-    return np.asarray(selection["ids"], dtype=np.int64)
-
-
-def _hidden_list(run: Run, hidden) -> list[int]:
-    return sorted({h for h in hidden if isinstance(h, int) and 0 <= h < len(run.class_names)}) \
-        if isinstance(hidden, list) else []
 
 
 def default_view(run: Run) -> dict:
@@ -68,37 +56,20 @@ def default_view(run: Run) -> dict:
     return {"run": run.name, "method": method, "color": "class", "epoch": None}
 
 
-def _pin_point(run: Run, key: str, view: dict, pinned) -> tuple | None:
-    """(id, x, y) of the pinned sample in map `key` of the view, or None when that map lacks it."""
-    if not isinstance(pinned, dict) or not run.valid_id(pinned.get("id")):
-        return None
-    layer, _, source = key.partition("/")
-    xy = run.point(layer, source, view["method"], view.get("epoch"), pinned["id"])
-    return None if xy is None else (pinned["id"], *xy)
-
-
-def _path_points(run: Run, key: str, view: dict, path) -> dict | None:
-    """The chosen latent path on map `key`: only on the final maps, where the cache placed it."""
-    if view.get("epoch") is not None or run.latent.item(path) is None:
-        return None
-    layer, _, source = key.partition("/")
-    return run.latent.points(path, layer, source, view["method"])
-
-
 def build_atlas(run: Run, view: dict, selection=None, pinned=None, hidden=None, path=None) -> dict:
     """The small multiples: the memoized base figure plus this user's selection, pin and latent path
     (one path trace per panel after the legend traces, empty where the path is not drawn)."""
     epoch = -1 if view.get("epoch") is None else int(view["epoch"])
-    hidden_key = ",".join(map(str, _hidden_list(run, hidden)))
+    hidden_key = ",".join(map(str, stores.hidden_list(run, hidden)))
     fig = atlas_figure_dict(str(_STATE["atlas"].root), run.name, run.version, view["method"], view["color"],
                             epoch, hidden_key)
-    data, n, sel = [dict(t) for t in fig["data"]], len(run.class_names), _selection_ids(selection)
+    data, n, sel = [dict(t) for t in fig["data"]], len(run.class_names), stores.selection_ids(run, selection)
     for p, key in enumerate(run.map_specs()):
         for c in range(n):
             trace = data[p * stride(n) + c]
             trace["selectedpoints"] = selected_positions(trace.get("customdata", []), sel)
-        data[p * stride(n) + n] = pin_trace(_pin_point(run, key, view, pinned), p)
-    data += [path_trace(_path_points(run, key, view, path), p, 4, run.class_names) for p, key in enumerate(run.map_specs())]
+        data[p * stride(n) + n] = pin_trace(stores.pin_point(run, key, view, pinned), p)
+    data += [path_trace(stores.path_points(run, key, view, path), p, 4, run.class_names) for p, key in enumerate(run.map_specs())]
     return {**fig, "data": data, "layout": {**fig["layout"], **selection_state(sel)}}
 
 
@@ -135,7 +106,7 @@ def update_view(method, color, position, view):
     switches to one it has), so it is an output here too."""
     run = _view_run(view)
     ok, epoch = slider_epoch(run.series.epochs(), position) if run is not None else (False, None)
-    if not ok or color not in COLOR_MODES:
+    if not ok or not stores.one_of(color, COLOR_MODES):
         return no_update, no_update, no_update
     methods = run.methods(epoch)
     if method not in methods:
@@ -158,7 +129,7 @@ def render_atlas(view, selection, pinned, hidden, path=None):
     if ids.VIEW in triggers:
         return full
     # only selection, pin, legend or path changed: send those attributes, not 1 MB of points again
-    patch, n, hidden_set = Patch(), len(run.class_names), set(_hidden_list(run, hidden))
+    patch, n, hidden_set = Patch(), len(run.class_names), set(stores.hidden_list(run, hidden))
     for t, trace in enumerate(full["data"]):
         c = class_of_trace(t, n, len(run.map_specs()))
         if c is None:
@@ -167,7 +138,7 @@ def render_atlas(view, selection, pinned, hidden, path=None):
         patch["data"][t]["visible"] = "legendonly" if c in hidden_set else True
         if "selectedpoints" in trace:
             patch["data"][t]["selectedpoints"] = trace["selectedpoints"]
-    patch["layout"].update(selection_state(_selection_ids(selection)))  # the store's set, never plotly's own box
+    patch["layout"].update(selection_state(stores.selection_ids(run, selection)))  # the store's set, never plotly's own box
     return patch
 
 
@@ -184,11 +155,6 @@ def _origin(run: Run, focus, points, graph=None) -> str | None:
     return None
 
 
-def _points(value) -> list | None:
-    points = value.get("points") if isinstance(value, dict) else None
-    return points if isinstance(points, list) else None
-
-
 def select(atlas_selected, focus_selected, focus, selection, view):
     run = _view_run(view)
     if run is None or not ctx.triggered or ctx.triggered_id not in (ids.ATLAS, ids.FOCUS_GRAPH):
@@ -196,7 +162,7 @@ def select(atlas_selected, focus_selected, focus, selection, view):
     value = ctx.triggered[0].get("value")
     if value is None:  # double-click deselect
         return None if selection is not None else no_update
-    points = _points(value)
+    points = stores.points(value)
     if points is None:
         return no_update
     if not points and not value.get("range") and not value.get("lassoPoints"):
@@ -236,7 +202,7 @@ def pin(map_click, thumb_clicks, focus, pinned, view, selection=None):
         return _thumb_pin(run, pinned, selection) or no_update
     value = ctx.triggered[0].get("value") if ctx.triggered else None
     graph = value.get("graph") if isinstance(value, dict) else None
-    points = _points(value)
+    points = stores.points(value)
     if run is None or graph not in (ids.ATLAS, ids.FOCUS_GRAPH) or not points or not isinstance(points[0], dict):
         return no_update
     sample_id, origin = points[0].get("customdata"), _origin(run, focus, points, graph)
@@ -258,13 +224,13 @@ def legend(atlas_restyle, focus_restyle, hidden, view):
     if visible is None or not isinstance(indices, list):
         return no_update
     n_panels = len(run.map_specs()) if ctx.triggered_id == ids.ATLAS else 1
-    new = set(_hidden_list(run, hidden))
+    new = set(stores.hidden_list(run, hidden))
     for k, t in enumerate(indices):
         flag = visible[k % len(visible)] if isinstance(visible, list) and visible else visible
         c = class_of_trace(t, len(run.class_names), n_panels) if isinstance(t, int) else None
         if c is not None:
             (new.discard if flag is True else new.add)(c)
-    return sorted(new) if sorted(new) != _hidden_list(run, hidden) else no_update
+    return sorted(new) if sorted(new) != stores.hidden_list(run, hidden) else no_update
 
 
 def turn_page(prev_clicks, next_clicks, selection, page):
@@ -289,28 +255,10 @@ def render_pin(pinned, view):
     return panels.pin_panel(run, pinned, view)
 
 
-def open_focus(pick, title_click, close_clicks, view, sep_click=None, mix_click=None):
-    """The focus view opens on a map picked in the menu, whose title was clicked, or whose point
-    was clicked in a measurements chart; closing also resets the menu."""
-    run = _view_run(view)
-    if ctx.triggered_id == ids.FOCUS_CLOSE:
-        return None, None
-    if ctx.triggered_id == ids.ATLAS:
-        annotation = title_click.get("annotation") if isinstance(title_click, dict) else None
-        pick = annotation.get("name") if isinstance(annotation, dict) else None
-    if ctx.triggered_id in (ids.SEP_GRAPH, ids.MIX_GRAPH):
-        points = _points(sep_click if ctx.triggered_id == ids.SEP_GRAPH else mix_click)
-        pick = points[0].get("customdata") if points and isinstance(points[0], dict) else None
-    if run is None or not isinstance(pick, str) or pick not in run.map_specs():
-        return no_update, no_update
-    layer, _, source = pick.partition("/")
-    return {"layer": layer, "source": source}, no_update
-
-
 def render_separability(metric, sources, per_class, view):
     """The separability chart for the chosen measure, sources and per-class detail."""
     run = _view_run(view)
-    if run is None or metric not in measures.METRICS or not isinstance(sources, list):
+    if run is None or not stores.one_of(metric, measures.METRICS) or not isinstance(sources, list):
         return no_update
     return measures.separability(run, metric, [s for s in sources if isinstance(s, str)],
                                  isinstance(per_class, list) and "per_class" in per_class, view["method"])
@@ -322,28 +270,6 @@ def render_training(sources, view):
     if run is None or not isinstance(sources, list):
         return no_update
     return measures.training_heatmap(run, [s for s in sources if isinstance(s, str)])
-
-
-def render_focus(focus, view, selection, pinned, hidden, path=None):
-    run = _view_run(view)
-    if run is None:
-        return no_update, no_update, no_update
-    spec = run.map_specs().get(f"{focus.get('layer')}/{focus.get('source')}") if isinstance(focus, dict) else None
-    if spec is None:
-        return no_update, "", "modal hidden"
-    epoch = view.get("epoch")
-    emb = run.view_map(spec.layer, spec.source, view["method"], epoch)
-    if emb is None:
-        return no_update, no_update, no_update
-    xy, rows = emb
-    panel = Panel(spec.key, spec.layer, spec.label, xy, rows, run.values("label", rows, epoch),
-                  run.color_values(view["color"], rows, epoch))
-    fig = map_figure(panel, run.class_names, view["color"], _hidden_list(run, hidden), _selection_ids(selection),
-                     _pin_point(run, spec.key, view, pinned), uirevision=f"focus|{spec.key}|{view['method']}|{epoch}",
-                     path=_path_points(run, spec.key, view, path))
-    trust = faithfulness_text(run.faithfulness(spec.layer, spec.source, view["method"], epoch))
-    at = "" if epoch is None else f" · epoch {epoch}, tracked samples"
-    return fig, f"{spec.layer} ({spec.source}) · {spec.label}{at}{trust}", "modal"
 
 
 def register(app) -> None:
@@ -375,17 +301,12 @@ def register(app) -> None:
        State(ids.VIEW, "data"), prevent_initial_call=True)(render_grid)
     cb(Output(ids.PIN_PANEL, "children"), Input(ids.PINNED, "data"), Input(ids.VIEW, "data"),
        prevent_initial_call=True)(render_pin)
-    cb(Output(ids.FOCUS, "data"), Output(ids.FOCUS_PICK, "value"), Input(ids.FOCUS_PICK, "value"),
-       Input(ids.ATLAS, "clickAnnotationData"), Input(ids.FOCUS_CLOSE, "n_clicks"), State(ids.VIEW, "data"),
-       Input(ids.SEP_GRAPH, "clickData"), Input(ids.MIX_GRAPH, "clickData"), prevent_initial_call=True)(open_focus)
     cb(Output(ids.SEP_GRAPH, "figure"), Input(ids.SEP_METRIC, "value"), Input(ids.SEP_SOURCES, "value"),
        Input(ids.SEP_PER_CLASS, "value"), Input(ids.VIEW, "data"), prevent_initial_call=True)(render_separability)
     cb(Output(ids.TRAINING_HEATMAP, "figure"), Input(ids.TRAINING_SOURCES, "value"), State(ids.VIEW, "data"),
        prevent_initial_call=True)(render_training)
-    cb(Output(ids.FOCUS_GRAPH, "figure"), Output(ids.FOCUS_TITLE, "children"), Output(ids.FOCUS_MODAL, "className"),
-       Input(ids.FOCUS, "data"), Input(ids.VIEW, "data"), Input(ids.SELECTION, "data"), Input(ids.PINNED, "data"),
-       Input(ids.HIDDEN, "data"), Input(ids.PATH_STORE, "data"), prevent_initial_call=True)(render_focus)
     callbacks_series.register(app, _view_run)
+    callbacks_focus.register(app, _view_run)
     # hover: tooltip and cross-map marker run in the browser (assets/atlas.js), no Python per hover
     for graph, tip in ((ids.ATLAS, ids.ATLAS_TIP), (ids.FOCUS_GRAPH, ids.FOCUS_TIP)):
         app.clientside_callback(ClientsideFunction("atlas", "tooltip"), Output(tip, "show"), Output(tip, "bbox"),

@@ -26,7 +26,9 @@ def _class(run, value) -> int | None:
 def choose_path(path, a, b, view):
     """The path picker, or two classes resolved to the precomputed path between them (either way
     round), write the path store; the picker and the two class menus follow, and the note says
-    when no such path was precomputed. Outputs: store, picker, from, to, note."""
+    when no such path was precomputed. Two menus that name no pair (one empty, or the same class
+    twice) clear the path, so the drawn path never contradicts them. Outputs: store, picker, from, to,
+    note."""
     run, keep = _view_run(view), (no_update,) * 5
     if run is None or not run.latent.items:
         return keep
@@ -41,10 +43,11 @@ def choose_path(path, a, b, view):
     if ctx.triggered_id not in (ids.PATH_FROM, ids.PATH_TO):
         return keep
     a, b = _class(run, a), _class(run, b)
+    # the drawn path must never contradict the menus: without a valid pair, no path is shown
     if a is None or b is None:
-        return no_update, no_update, no_update, no_update, "Pick both classes."
+        return None, None, no_update, no_update, "Pick both classes."
     if a == b:
-        return no_update, no_update, no_update, no_update, "Pick two different classes."
+        return None, None, no_update, no_update, "Pick two different classes."
     found = run.latent.find(a, b)
     if found is None:
         return None, None, no_update, no_update, panels.no_path_text(run, a, b)

@@ -94,15 +94,19 @@ def pin_panel(run: Run, pinned, view: dict) -> list | html.P:
     out = [html.Div(className="pin-top", children=[
         html.Img(src=_url(run, sid), width=112, height=112, className="pin-img", alt=f"sample {sid}"),
         html.Table(className="facts-table", children=[html.Tr([html.Th(k), html.Td(v)]) for k, v in facts])])]
-    out += neighbours_block(run, sid, pinned.get("layer"), pinned.get("source"))
+    out += neighbours_block(run, sid, pinned.get("layer"), pinned.get("source"), epoch)
     out += layers_block(run, sid, view)
     return out
 
 
-def neighbours_block(run: Run, sid: int, layer, source) -> list:
+def neighbours_block(run: Run, sid: int, layer, source, epoch: int | None = None) -> list:
+    """The k-NN list of the cache's `neighbors/` files: always the final weights' activation space,
+    which the title says when the maps show a training epoch."""
     nn = run.neighbors(layer, source) if isinstance(layer, str) and isinstance(source, str) else None
     pos = run.position(source, sid) if nn is not None else None
-    title = html.H4(f"Nearest neighbours in {layer} ({source}), original activation space")
+    title = html.H4(f"Nearest neighbours in {layer} ({source}), original activation space") if epoch is None else \
+        html.H4([f"Nearest neighbours (final weights) in {layer} ({source})", html.Span(
+            f" · the final weights' activation space, not epoch {epoch}'s", className="muted")])
     if nn is None or pos is None:
         return [title, html.P("This cache has no neighbour list for that map.", className="muted")]
     return [title, html.Div([thumb(run, int(j), "nn", 48) for j in nn[1][pos] if run.valid_id(int(j))],
@@ -125,7 +129,9 @@ def layers_block(run: Run, sid: int, view: dict) -> list:
         rows.append(html.Tr([html.Td(spec.layer), html.Td(spec.source), html.Td(agree), html.Td(xy)]))
     return [html.H4("Across layers"),
             html.Table(className="layers-table", children=[
-                html.Tr([html.Th("layer"), html.Th("map"), html.Th("neighbours same class"), html.Th("x, y")]),
+                html.Tr([html.Th("layer"), html.Th("map"),
+                         html.Th("neighbours same class" + ("" if view.get("epoch") is None else " (final weights)")),
+                         html.Th("x, y")]),
                 *rows])]
 
 
@@ -173,11 +179,17 @@ def _path_url(run: Run, index: int) -> str:
 
 
 def path_label(run: Run, item: dict) -> str:
-    """'3 → 8 (2 flips)' for the path picker."""
+    """'3 → 8 (2 flips)' for a path between class anchors; '#3 → #10 (8 → 6, 1 flip)' for one asked
+    for by sample ids (`chosen: "samples"`; caches without `chosen` hold class paths only)."""
+    ends = [item.get(end) if isinstance(item.get(end), dict) else {} for end in ("from", "to")]
     names = [run.class_names[c] if type(c) is int and 0 <= c < len(run.class_names) else "?"
-             for c in ((item.get("from") or {}).get("label"), (item.get("to") or {}).get("label"))]
+             for c in (ends[0].get("label"), ends[1].get("label"))]
     flips = len(item.get("flips") or [])
-    return f"{names[0]} → {names[1]} ({flips} flip{'' if flips == 1 else 's'})"
+    classes, flipped = f"{names[0]} → {names[1]}", f"{flips} flip{'' if flips == 1 else 's'}"
+    samples = [e.get("sample") for e in ends]
+    if item.get("chosen") == "samples" and all(type(s) is int for s in samples):
+        return f"#{samples[0]} → #{samples[1]} ({classes}, {flipped})"
+    return f"{classes} ({flipped})"
 
 
 def no_path_text(run: Run, a: int, b: int) -> str:

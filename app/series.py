@@ -182,8 +182,9 @@ class LatentPaths:
                 "flips": [f for f in item.get("flips", []) if type(f) is int]}
 
     def find(self, a, b) -> int | None:
-        """The path between classes a and b, either direction (None: not precomputed)."""
-        for it in self.items:
+        """The path between classes a and b, either direction (None: not precomputed); a path between
+        class anchors before one asked for by sample ids (`chosen: "samples"`) that joins them too."""
+        for it in sorted(self.items, key=lambda it: it.get("chosen") == "samples"):
             ends = ((it.get("from") or {}).get("label"), (it.get("to") or {}).get("label"))
             if ends in ((a, b), (b, a)):
                 return it["id"]

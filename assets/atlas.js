@@ -71,6 +71,47 @@
   }, true);
   window.addEventListener("mouseup", function () { presses.up = performance.now(); }, true);
 
+  // The pointer's last position (viewport px): hover events carry the hovered point, not the pointer.
+  var pointer = {x: null, y: null};
+  window.addEventListener("mousemove", function (e) { pointer.x = e.clientX; pointer.y = e.clientY; },
+                          {capture: true, passive: true});
+
+  // Plotly's closest-point hover can name a sample lying under a latent-path marker (on the dense maps a
+  // sample is often within a pixel of a path point), so where a path marker is drawn under the pointer,
+  // in the hovered point's map, that path point wins: the hover event is rewritten to it (its bbox moved
+  // by the pixel offset between the two points). Anything else is returned unchanged.
+  function preferPath(gd, pt) {
+    var full = gd && gd._fullData, layout = gd && gd._fullLayout;
+    var hovered = full && pt && typeof pt.curveNumber === "number" ? full[pt.curveNumber] : null;
+    if (!hovered || !layout || pointer.x === null || hovered.name === "latent path") return pt;
+    var suffix = panelOf(hovered.xaxis) === 0 ? "" : String(panelOf(hovered.xaxis) + 1);
+    var xa = layout["xaxis" + suffix], ya = layout["yaxis" + suffix];
+    if (!xa || !ya || !xa.l2p || !ya.l2p) return pt;
+    var r = gd.getBoundingClientRect(), mx = pointer.x - r.left, my = pointer.y - r.top, best = null;
+    full.forEach(function (t, curve) {
+      if (t.name !== "latent path" || t.xaxis !== hovered.xaxis || t.visible !== true || !t.x || !t.customdata) return;
+      var sizes = t.marker && t.marker.size;
+      for (var i = 0; i < t.x.length; i++) {
+        var px = xa._offset + xa.l2p(t.x[i]), py = ya._offset + ya.l2p(t.y[i]);
+        var radius = (Array.isArray(sizes) ? sizes[i] : sizes || 8) / 2 + 2, d = Math.hypot(px - mx, py - my);
+        if (d <= radius && (!best || d < best.d)) best = {d: d, curve: curve, t: t, i: i, px: px, py: py};
+      }
+    });
+    if (!best) return pt;
+    var dx = best.px - (xa._offset + xa.l2p(pt.x)), dy = best.py - (ya._offset + ya.l2p(pt.y)), b = pt.bbox;
+    return {curveNumber: best.curve, pointNumber: best.i, x: best.t.x[best.i], y: best.t.y[best.i],
+            customdata: best.t.customdata[best.i],
+            bbox: b && isFinite(dx) && isFinite(dy) ? {x0: b.x0 + dx, x1: b.x1 + dx, y0: b.y0 + dy, y1: b.y1 + dy} : b};
+  }
+
+  function triggered() {  // [the triggering input's value, its graph's div] in a clientside callback
+    var cc = window.dash_clientside.callback_context;
+    var trig = cc && cc.triggered && cc.triggered[0];
+    if (!trig) return [null, null, null];
+    var id = trig.prop_id.slice(0, trig.prop_id.lastIndexOf("."));
+    return [trig.value, document.getElementById(id), id];
+  }
+
   // Escape closes the focus view (the same as its × button)
   document.addEventListener("keydown", function (e) {
     if (e.key !== "Escape") return;
@@ -126,8 +167,9 @@
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     atlas: {
       tooltip: function (hoverData, meta, view) {
-        var nu = window.dash_clientside.no_update;
+        var nu = window.dash_clientside.no_update, el = triggered()[1];
         var pt = hoverData && hoverData.points && hoverData.points[0];
+        pt = pt && preferPath(graphDiv(el), pt);
         var info = pt && meta ? describe(pt.customdata, meta, view) : null;
         if (!info) return [false, nu, nu, nu];
         var img = {type: "Img", namespace: "dash_html_components", props: {
@@ -136,9 +178,6 @@
           {type: "Strong", namespace: "dash_html_components", props: {children: info.title}}].concat(
           info.lines.map(line))}};
         // near the right edge the tooltip would hide under the side column: put it left of the point
-        var cc = window.dash_clientside.callback_context;
-        var trig = cc && cc.triggered && cc.triggered[0];
-        var el = trig && document.getElementById(trig.prop_id.slice(0, trig.prop_id.lastIndexOf(".")));
         var width = el ? el.getBoundingClientRect().width : 0;
         var dir = width && pt.bbox && pt.bbox.x1 + 170 > width ? "left" : "right";
         return [true, pt.bbox, [img, text], dir];
@@ -164,12 +203,10 @@
       },
 
       mark: function (atlasHover, focusHover, meta) {
-        var cc = window.dash_clientside.callback_context;
-        var trig = cc && cc.triggered && cc.triggered[0];
-        if (!trig || !meta) return window.dash_clientside.no_update;
-        var value = trig.value;
-        var sourceId = trig.prop_id.slice(0, trig.prop_id.lastIndexOf("."));
+        var trig = triggered(), value = trig[0], sourceId = trig[2];
+        if (!sourceId || !meta) return window.dash_clientside.no_update;
         var pt = value && value.points && value.points[0];
+        pt = pt && preferPath(graphDiv(trig[1]), pt);  // a path point under the pointer rings no sample
         var id = pt && typeof pt.customdata === "number" ? pt.customdata : null;
         var srcPanel = pt && typeof pt.curveNumber === "number" ? Math.floor(pt.curveNumber / (meta.n_classes + 1)) : -1;
         document.querySelectorAll(".atlas-graph").forEach(function (el) {

