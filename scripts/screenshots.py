@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/screenshots.py [--cache runs/demo] [--out docs]
 
-Writes separability.png (the measurements panel), training.png (every map at the first kept
+Writes screenshot.png (a box selection lit in every map, a pinned sample), separability.png
+(the measurements panel), training.png (every map at the first kept
 epoch) and paths.png (a latent path drawn through the maps, with its strip).
 """
 from __future__ import annotations
@@ -30,7 +31,9 @@ def main() -> None:
     from app import create_app
     from app.settings import Settings
     from gan_core.cache import Cache
-    from tests.browser_support import CHROME, CHROME_FLAGS, DRIVER, open_measures, open_page, wait_for
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    from tests.browser_support import CHROME, CHROME_FLAGS, DRIVER, drag_box, open_measures, open_page, wait_for
 
     app = create_app(settings=Settings(cache_root=args.cache, cache_dir=Path(tempfile.mkdtemp())))
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
@@ -53,6 +56,18 @@ def main() -> None:
         panel = driver.find_element(By.ID, "measures-panel")
         panel.screenshot(str(args.out / "separability.png"))
         open_page(driver, url)  # a fresh page: the measurements panel folded again
+        drag_box(driver, driver.execute_script("return __t.box(10)"))  # a box in d3 (real)
+        wait_for(lambda: len(driver.execute_script("return __t.selectedIds(7)")) > 0, 30, "the highlight")
+        x, y, _ = driver.execute_script("return __t.point(7)")
+        ActionChains(driver).move_by_offset(0, 0).perform()
+        driver.execute_script("window.scrollTo(0, 0)")
+        pin = ActionChains(driver)
+        pin.w3c_actions.pointer_action.move_to_location(int(x), int(y))
+        pin.w3c_actions.pointer_action.click()
+        pin.perform()
+        time.sleep(5)
+        driver.save_screenshot(str(args.out / "screenshot.png"))
+        open_page(driver, url)
         driver.find_element(By.CSS_SELECTOR, "#epoch-slider [role=slider]").send_keys(Keys.HOME)
         wait_for(lambda: driver.find_element(By.ID, "epoch-note").text.startswith("Epoch"), 30, "the epoch view")
         time.sleep(4)
@@ -71,7 +86,7 @@ def main() -> None:
     finally:
         driver.quit()
         server.shutdown()
-    print("wrote", *(args.out / n for n in ("separability.png", "training.png", "paths.png")))
+    print("wrote", *(args.out / n for n in ("screenshot.png", "separability.png", "training.png", "paths.png")))
 
 
 if __name__ == "__main__":
