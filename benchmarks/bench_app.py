@@ -56,7 +56,8 @@ def atlas_body(view, selection=None, changed="view-store.data"):
     inputs = [{"id": "view-store", "property": "data", "value": view},
               {"id": "selection-store", "property": "data", "value": selection},
               {"id": "pinned-store", "property": "data", "value": None},
-              {"id": "hidden-store", "property": "data", "value": []}]
+              {"id": "hidden-store", "property": "data", "value": []},
+              {"id": "path-store", "property": "data", "value": None}]
     return callback_body("atlas-graph.figure", {"id": "atlas-graph", "property": "figure"}, inputs, [changed])
 
 
@@ -127,7 +128,7 @@ def browser_figures(base, run) -> dict:
         from selenium.webdriver.chrome.service import Service
         from selenium.webdriver.common.action_chains import ActionChains
 
-        from tests.test_browser import CHROME_FLAGS, JS_HELPERS
+        from tests.browser_support import CHROME_FLAGS, JS_HELPERS
     except ImportError as exc:
         return {"skipped": str(exc)}
     opts = webdriver.ChromeOptions()
@@ -223,7 +224,7 @@ def main() -> int:
 
     cache = Cache(args.cache)  # fails with the fix command if the cache is missing or broken
     manifest = cache.manifest
-    methods = sorted({e["method"] for e in manifest["embeddings"] if e.get("file") and e.get("epoch") is None})
+    methods = sorted({e["method"] for e in cache.view_entries(None) if e.get("file")})  # the final maps
     meta = {"n": int(manifest["samples"]["count"]), "methods": methods}
     results = {"cache": str(Path(args.cache).resolve()), "samples": meta["n"], "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="bench-fc-") as fc:
