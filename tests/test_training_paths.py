@@ -205,3 +205,13 @@ def test_record_paths_between_chosen_samples_and_missing_classes():
     assert path_rec.samples["images"].shape == (4 * len(items), 28, 28)
     with pytest.raises(ValueError, match="both ends must be generated sample ids"):
         record_paths(G, D, C, rec, 10, "none", 4, sample_pairs=((0, 42),))
+
+
+def test_over_training_knn_accuracy_known_answers():
+    from precompute.evolution import knn_accuracy
+
+    x, y = make_blobs(n_samples=600, n_features=20, centers=6, cluster_std=0.5, random_state=0)
+    assert knn_accuracy(x, y) == 1.0
+    random_labels = np.random.default_rng(0).integers(0, 10, 600)
+    assert abs(knn_accuracy(x, random_labels) - 0.1) < 0.05
+    assert knn_accuracy(x, np.zeros(600, np.int64)) is None  # one class: nothing to measure
