@@ -56,11 +56,16 @@ def checkpoint_epochs(weights_dir: Path) -> dict[int, Path]:
 
 
 def knn_accuracy(x: np.ndarray, labels: np.ndarray, k: int = 10) -> float | None:
+    """k-NN class accuracy (cross-validated) over the classes with at least two samples: a class
+    drawn once (common in a collapsed early epoch) cannot be cross-validated and is left out.
+    None when fewer than two such classes remain."""
     counts = np.bincount(labels)
-    folds = int(min(5, counts[counts > 0].min()))
-    if folds < 2 or len(np.unique(labels)) < 2:
+    keep = counts[labels] >= 2
+    if (counts >= 2).sum() < 2:
         return None
-    return float(cross_val_score(KNeighborsClassifier(k), x, labels, cv=folds).mean())
+    folds = int(min(5, counts[counts >= 2].min()))
+    return float(cross_val_score(KNeighborsClassifier(min(k, keep.sum() - keep.sum() // folds - 1)),
+                                 x[keep], labels[keep], cv=folds).mean())
 
 
 def tracked_rows(rec: Recording, n: int) -> dict[str, np.ndarray]:
@@ -78,8 +83,8 @@ def _epoch_measures(epoch: int, rec: Recording, feats: dict, n_classes: int) -> 
             entry.update(knn_accuracy=None, reason=feats[(layer, src)])
         else:
             entry["knn_accuracy"] = knn_accuracy(feats[(layer, src)], labels[rec.rows[src]])
-            if entry["knn_accuracy"] is None:  # e.g. epoch 1's mode collapse: most classes absent or single
-                entry["reason"] = "fewer than two classes with two samples each"
+            if entry["knn_accuracy"] is None:
+                entry["reason"] = "fewer than two classes with two or more samples"
         layers.append(entry)
     return {"epoch": epoch,
             "generated_class_histogram": np.bincount(labels[source == 0], minlength=n_classes).tolist(),

@@ -26,7 +26,7 @@ def separability(x: np.ndarray, labels: np.ndarray, n_classes: int, k: int = 10,
     counts = np.bincount(labels, minlength=n_classes)
     present = counts[counts > 0]
     if len(present) < 2 or present.min() < 2 or len(x) < 10:
-        return {"reason": "fewer than two classes with two samples each"}
+        return {"reason": "fewer than two classes present, a class with a single sample, or under 10 samples"}
     folds = int(min(5, present.min()))
     knn_pred = cross_val_predict(KNeighborsClassifier(min(k, len(x) - len(x) // folds - 1)), x, labels, cv=folds)
     knn_ok = knn_pred == labels

@@ -215,3 +215,6 @@ def test_over_training_knn_accuracy_known_answers():
     random_labels = np.random.default_rng(0).integers(0, 10, 600)
     assert abs(knn_accuracy(x, random_labels) - 0.1) < 0.05
     assert knn_accuracy(x, np.zeros(600, np.int64)) is None  # one class: nothing to measure
+    collapsed = np.where(np.arange(600) < 3, np.arange(600) % 3 + 7, y)  # three classes drawn once each
+    collapsed[:3] = [7, 8, 9]
+    assert knn_accuracy(x, collapsed) is not None  # the singletons are left out, not the whole epoch
