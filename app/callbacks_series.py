@@ -51,6 +51,10 @@ def choose_path(path, a, b, view):
     found = run.latent.find(a, b)
     if found is None:
         return None, None, no_update, no_update, panels.no_path_text(run, a, b)
+    item = run.latent.item(found)
+    start, end = ((item.get(e) or {}).get("label") for e in ("from", "to"))
+    if (start, end) == (b, a):  # precomputed the other way round: the menus follow the drawn path
+        return found, found, start, end, f"Drawn {start} → {end}: the precomputed path runs this way."
     return found, found, no_update, no_update, ""
 
 

@@ -199,6 +199,8 @@ def test_choose_path_by_menu_or_by_classes(env):
     with trigger(f"{ids.PATH_TO}.value", a):  # either direction finds it
         got = callbacks_series.choose_path(None, b, a, view)
     assert got[:2] == (run.latent.find(b, a), run.latent.find(b, a)) and got[0] is not None
+    if run.latent.item(got[0])["from"]["label"] == a:  # the other way round: the menus follow the drawn path
+        assert got[2:4] == (a, b) and f"Drawn {a} → {b}" in got[4]
     pairs = {frozenset(p) for p in run.latent.pairs()}
     x, y = next((x, y) for x in range(10) for y in range(10) if x != y and frozenset((x, y)) not in pairs)
     with trigger(f"{ids.PATH_FROM}.value", x):
