@@ -50,3 +50,4 @@ test: venv-test browser
 bench: venv-test
 	$(BIN)/python benchmarks/bench_precompute.py
 	$(BIN)/python benchmarks/bench_app.py --cache $(CACHE)
+	$(BIN)/python benchmarks/bench_training.py --cache $(CACHE)
