@@ -67,7 +67,20 @@ def training_caption(block: dict) -> str:
             f"({len(epochs)} epochs: {', '.join(map(str, epochs))}), k-NN accuracy (k = {block.get('k', 10)}) in each "
             f"layer's {block.get('space', 'features')}. Right: each class's share of the generated samples (solid) "
             "against its share of the real ones (dashed); a class that takes over or vanishes is mode collapse. "
-            "Below it, the classifier's mean confidence on the generated samples.")
+            "Below it, the classifier's mean confidence on the generated samples." + _collapse_note(block))
+
+
+def _collapse_note(block: dict) -> str:
+    """Where one class holds over half the generated samples, k-NN accuracy mostly measures that share."""
+    notes = []
+    for e in block["epochs"]:
+        hist = [h for h in e.get("generated_class_histogram") or [] if isinstance(h, (int, float))]
+        if sum(hist) > 0 and max(hist) / sum(hist) > 0.5:
+            notes.append(f"epoch {e['epoch']} ({max(hist) / sum(hist):.0%})")
+    if not notes:
+        return ""
+    return (f" One class holds most generated samples at {', '.join(notes)}: there, a generated layer's k-NN "
+            "accuracy is about that share, not a sign of class structure.")
 
 
 def training_part(run: Run) -> html.Div:

@@ -303,3 +303,13 @@ def test_over_training_part_and_its_source_filter(env, app_and_client):
         fig = callbacks.render_training(["joint"], view)
     assert fig["data"][0]["y"] and all(y.endswith("(joint)") for y in fig["data"][0]["y"])
     assert callbacks.render_training("junk", view) is no_update
+
+
+def test_training_caption_warns_where_one_class_dominates():
+    from app.measures import training_caption
+
+    block = {"samples_per_source": 10, "epochs": [
+        {"epoch": 1, "generated_class_histogram": [0, 9, 1]}, {"epoch": 2, "generated_class_histogram": [4, 3, 3]}]}
+    text = training_caption(block)
+    assert "epoch 1 (90%)" in text and "epoch 2" not in text.split("One class")[1]
+    assert "One class" not in training_caption({"epochs": [{"epoch": 2, "generated_class_histogram": [4, 3, 3]}]})
