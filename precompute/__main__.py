@@ -16,14 +16,21 @@ from precompute.config import PROFILES, SHIPPED_MODELS_DIR
 log = logging.getLogger("precompute")
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _int_at_least(low: int, words: str):
+    """An argparse type: an integer >= low, else one readable line."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be {words}, got {value}")
+        return value
+    return parse
+
+
+_positive = _int_at_least(1, "at least 1")
+_non_negative = _int_at_least(0, "0 or more")
 
 
 def _methods(text: str) -> tuple:
@@ -41,16 +48,6 @@ def _path_pair(text: str) -> tuple:
     if m.group(1) == m.group(2):
         raise argparse.ArgumentTypeError(f"{text!r}: a path needs two different samples")
     return int(m.group(1)), int(m.group(2))
-
-
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
 
 
 class _Parser(argparse.ArgumentParser):
