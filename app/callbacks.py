@@ -108,12 +108,18 @@ def update_view(method, color, position, view):
     ok, epoch = slider_epoch(run.series.epochs(), position) if run is not None else (False, None)
     if not ok or not stores.one_of(color, COLOR_MODES):
         return no_update, no_update, no_update
-    methods = run.methods(epoch)
-    if method not in methods:
+    methods, chosen = run.methods(epoch), view.get("chosen")  # chosen: the projection an epoch made us leave
+    if ctx.triggered_id == ids.EPOCH and chosen in methods:
+        method, chosen = chosen, None  # back where the user's own choice exists: restore it
+    elif method not in methods:
         if ctx.triggered_id != ids.EPOCH or not methods:
             return no_update, no_update, no_update
-        method = next((m for m in PREFERRED_METHODS if m in methods), methods[0])
-    new = {**view, "method": method, "color": color, "epoch": epoch}
+        method, chosen = next((m for m in PREFERRED_METHODS if m in methods), methods[0]), chosen or method
+    elif ctx.triggered_id == ids.METHOD:
+        chosen = None
+    new = {**{k: v for k, v in view.items() if k != "chosen"}, "method": method, "color": color, "epoch": epoch}
+    if isinstance(chosen, str):
+        new["chosen"] = chosen
     if new == view:
         return no_update, no_update, no_update
     options = layout.method_options(run, epoch) if epoch != view["epoch"] else no_update

@@ -72,14 +72,21 @@ def test_slider_moves_every_map_and_switches_to_an_available_method(env):
     assert view["method"] == "umap" and view["epoch"] is None
     with trigger(f"{ids.EPOCH}.value", 0):
         new, options, method = callbacks.update_view("umap", "class", 0, view)
-    assert new == {**view, "epoch": 1, "method": "tsne"} and method == "tsne"
+    assert new == {**view, "epoch": 1, "method": "tsne", "chosen": "umap"} and method == "tsne"
     assert [(o["value"], o["disabled"]) for o in options] == [("pca", False), ("tsne", False), ("umap", True)]
     with trigger(f"{ids.METHOD}.value", "umap"):  # a disabled method is never taken at an epoch
         assert callbacks.update_view("umap", "class", 0, new) == NU3
-    with trigger(f"{ids.EPOCH}.value", 3):  # back to final: every method again, the method kept
+    with trigger(f"{ids.EPOCH}.value", 3):  # back to final: every method again, the user's UMAP restored
         back, options, method = callbacks.update_view("tsne", "class", 3, new)
-    assert back["epoch"] is None and back["method"] == "tsne" and method is no_update
+    assert back == view and method == "umap"
     assert not any(o["disabled"] for o in options)
+    with trigger(f"{ids.EPOCH}.value", 0):  # at an epoch the user picks PCA: that is the new choice
+        at = callbacks.update_view("umap", "class", 0, view)[0]
+    with trigger(f"{ids.METHOD}.value", "pca"):
+        picked = callbacks.update_view("pca", "class", 0, at)[0]
+    assert picked["method"] == "pca" and "chosen" not in picked
+    with trigger(f"{ids.EPOCH}.value", 3):
+        assert callbacks.update_view("pca", "class", 3, picked)[0]["method"] == "pca"
     with trigger(f"{ids.VIEW}.data", new):
         fig = callbacks.render_atlas(new, None, None, [])
     tracked = set(run.series.tracked().tolist())
