@@ -22,15 +22,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.model_selection import cross_val_score
-from sklearn.neighbors import KNeighborsClassifier
 from tqdm import tqdm
 
 from gan_core.cache import CacheWriter, embedding_file, training_file
 from gan_core.models import Discriminator, Generator
 from precompute.checkpoints import load_weights
 from precompute.embed import DegenerateInputError, align, make_reducer, pca_features
-from precompute.metrics import faithfulness
+from precompute.metrics import faithfulness, knn_accuracy
 from precompute.record import Recording, record_inputs
 
 log = logging.getLogger(__name__)
@@ -55,26 +53,13 @@ def checkpoint_epochs(weights_dir: Path) -> dict[int, Path]:
     return out
 
 
-def knn_accuracy(x: np.ndarray, labels: np.ndarray, k: int = 10) -> float | None:
-    """k-NN class accuracy (cross-validated) over the classes with at least two samples: a class
-    drawn once (common in a collapsed early epoch) cannot be cross-validated and is left out.
-    None when fewer than two such classes remain."""
-    counts = np.bincount(labels)
-    keep = counts[labels] >= 2
-    if (counts >= 2).sum() < 2:
-        return None
-    folds = int(min(5, counts[counts >= 2].min()))
-    return float(cross_val_score(KNeighborsClassifier(min(k, keep.sum() - keep.sum() // folds - 1)),
-                                 x[keep], labels[keep], cv=folds).mean())
-
-
 def tracked_rows(rec: Recording, n: int) -> dict[str, np.ndarray]:
     """The tracked sample ids per source: the first n generated and the first n real rows."""
     gen, real = rec.rows["generated"][:n], rec.rows["real"][:n]
     return {"generated": gen, "real": real, "joint": np.concatenate([gen, real]).astype(np.int32)}
 
 
-def _epoch_measures(epoch: int, rec: Recording, feats: dict, n_classes: int) -> dict:
+def _epoch_measures(epoch: int, rec: Recording, feats: dict, n_classes: int, k: int) -> dict:
     labels, source = rec.samples["label"].astype(np.int64), rec.samples["source"]
     layers = []
     for (layer, src) in rec.activations:
@@ -82,7 +67,7 @@ def _epoch_measures(epoch: int, rec: Recording, feats: dict, n_classes: int) -> 
         if isinstance(feats[(layer, src)], str):
             entry.update(knn_accuracy=None, reason=feats[(layer, src)])
         else:
-            entry["knn_accuracy"] = knn_accuracy(feats[(layer, src)], labels[rec.rows[src]])
+            entry["knn_accuracy"] = knn_accuracy(feats[(layer, src)], labels[rec.rows[src]], k)
             if entry["knn_accuracy"] is None:
                 entry["reason"] = "fewer than two classes with two or more samples"
         layers.append(entry)
@@ -136,7 +121,7 @@ class TrainingSeries:
             rec = self._record(*models[epoch]())
             samples[str(epoch)] = self._save_samples(epoch, rec)
             feats = _features(rec, self.cfg.seed)
-            measures.append(_epoch_measures(epoch, rec, feats, self.n_classes))
+            measures.append(_epoch_measures(epoch, rec, feats, self.n_classes, self.cfg.knn_k))
             for (layer, source), f in feats.items():
                 if layer in UNMAPPED_LAYERS or isinstance(f, str):
                     continue
@@ -153,7 +138,8 @@ class TrainingSeries:
                  "rows": {s: f"training/rows/{s}.npy" for s in self.rows}, "samples": samples,
                  "note": f"the first {len(self.rows['generated'])} generated samples (same z) and the first "
                          f"{len(self.rows['real'])} real images, through each kept checkpoint"}
-        over_training = {"samples_per_source": int(len(self.rows["generated"])), "k": 10, "space": "PCA-50 features",
+        over_training = {"samples_per_source": int(len(self.rows["generated"])), "k": self.cfg.knn_k,
+                         "space": "PCA-50 features",
                          "epochs": sorted(measures, key=lambda m: m["epoch"])}
         return block, entries, over_training
 
@@ -173,7 +159,8 @@ class TrainingSeries:
             if is_final:  # the anchor: the final map itself, restricted to the tracked samples
                 coords = self.final_maps[key][np.searchsorted(self.rec.rows[source], self.rows[source])]
                 entry["params"] = {"alignment": "the final map, restricted to the tracked samples"}
-            elif self.writer.has(rel):
+                self.writer.save(rel, coords)
+            elif self.writer.has(rel):  # resumed
                 coords = self.writer.load(rel)
                 entry["params"] = {"alignment": ALIGNMENT[method]}
             else:
@@ -185,7 +172,6 @@ class TrainingSeries:
                 if later is not None:
                     coords = align(coords, later)
                 entry["params"] = {**params, "alignment": ALIGNMENT[method]}
-            if not self.writer.has(rel) or is_final:
                 self.writer.save(rel, coords)
             entry["faithfulness"] = faithfulness(feats, coords, seed=self.cfg.seed)
             return coords, entry

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.manifold import trustworthiness
 from sklearn.metrics import silhouette_samples
-from sklearn.model_selection import cross_val_predict, train_test_split
+from sklearn.model_selection import cross_val_predict, cross_val_score, train_test_split
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
@@ -43,6 +43,21 @@ def separability(x: np.ndarray, labels: np.ndarray, n_classes: int, k: int = 10,
                       "silhouette": _per_class(sil, labels, n_classes)},
         "k": k, "cv_folds": folds, "probe_test_share": 0.3,
     }
+
+
+def knn_accuracy(x: np.ndarray, labels: np.ndarray, k: int = 10) -> float | None:
+    """k-NN class accuracy alone (cross-validated; the cheap part of `separability`, for every
+    training epoch), over the classes with at least two samples: a class drawn once (common in a
+    collapsed early epoch) cannot be cross-validated and is left out. None when fewer than two
+    such classes remain."""
+    labels = np.asarray(labels)
+    counts = np.bincount(labels)
+    if (counts >= 2).sum() < 2:
+        return None
+    keep = counts[labels] >= 2
+    folds = int(min(5, counts[counts >= 2].min()))
+    k = min(k, keep.sum() - keep.sum() // folds - 1)
+    return float(cross_val_score(KNeighborsClassifier(k), x[keep], labels[keep], cv=folds).mean())
 
 
 def _neighbours(x: np.ndarray, k: int) -> np.ndarray:

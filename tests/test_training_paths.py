@@ -208,7 +208,7 @@ def test_record_paths_between_chosen_samples_and_missing_classes():
 
 
 def test_over_training_knn_accuracy_known_answers():
-    from precompute.evolution import knn_accuracy
+    from precompute.metrics import knn_accuracy
 
     x, y = make_blobs(n_samples=600, n_features=20, centers=6, cluster_std=0.5, random_state=0)
     assert knn_accuracy(x, y) == 1.0
