@@ -105,7 +105,7 @@ def embed_all(rec: Recording, profile: Profile, writer: CacheWriter, final_epoch
             features.append({"layer": layer, "source": source, "file": feat_file, "dims": int(feats.shape[1])})
         except DegenerateInputError as exc:
             feats_reason = exc.reason
-            log.info("%s/%s: no PCA features (%s)", layer, source, exc.reason)
+            log.debug("%s/%s: no PCA features (%s)", layer, source, exc.reason)
         # Joint sets are twice as large (4x the cost): their neighbours come from the PCA features.
         space = "pca" if source == "joint" and feats is not None else "original activations"
         if not writer.has(nn_file):
@@ -134,10 +134,13 @@ def embed_all(rec: Recording, profile: Profile, writer: CacheWriter, final_epoch
                                       "placement": PLACEMENT[method]})
             except DegenerateInputError as exc:
                 entry.update(file=None, reason=exc.reason)
-                log.info("skipped %s map of %s/%s: %s", method, layer, source, exc.reason)
+                log.debug("skipped %s map of %s/%s: %s", method, layer, source, exc.reason)
             embeddings.append(entry)
             bar.update()
     bar.close()
+    skipped = sorted({f"{e['layer']}/{e['source']} ({e['reason']})" for e in embeddings if not e.get("file")})
+    if skipped:  # expected for d_score (one feature); one line after the bar, not one per map inside it
+        log.info("no maps for %s; the manifest records why", ", ".join(skipped))
     return embeddings, features, neighbors, {"maps": path_maps, "layer_labels": layer_labels}
 
 
